@@ -1,0 +1,143 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates PSRnn.
+.DESCRIPTION
+    Build   publishes the importable module to out/PSRnn (assemblies, manifest, views and the
+            host's libtorch natives flat beside TorchSharp.dll).
+    Test    builds, runs the xunit tests and the Pester tests (in a child pwsh), and ends with
+            the line "tests: N passed, M failed" summed over both.
+    Demo    builds and trains a character-level RNN on The Time Machine.
+    Clean   removes out/ and every bin/ and obj/ folder.
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Cpu: libtorch for this OS from NuGet. CudaWindows: TorchSharp-cuda-windows (Windows with an NVIDIA GPU only).
+    [ValidateSet('Cpu', 'CudaWindows')]
+    [string] $Backend = 'Cpu'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$moduleDir = Join-Path $root 'out/PSRnn'
+
+# Natives the module never loads: test and Python bindings of the libtorch package (about 100 MB).
+$unusedNatives = @(
+    'libtorch_python.so', 'libjitbackend_test.so', 'libtorchbind_test.so', 'libbackend_with_compiler.so',
+    'libaoti_custom_ops.so', 'libnnapi_backend.so', 'libshm.so', 'libtorch_global_deps.so'
+)
+
+function Invoke-Native([string] $what, [scriptblock] $command) {
+    & $command
+    if ($LASTEXITCODE -ne 0) { throw "$what failed (exit code $LASTEXITCODE)." }
+}
+
+function Invoke-Build {
+    if ($Backend -eq 'CudaWindows' -and -not $IsWindows) {
+        throw 'The CudaWindows backend builds only on Windows (TorchSharp-cuda-windows ships Windows binaries). Use -Backend Cpu here.'
+    }
+    $dotnetArgs = @("-c", $Configuration, "-p:Backend=$Backend", '--nologo', '-v', 'quiet')
+    Invoke-Native 'dotnet build' { dotnet build (Join-Path $root 'PSRnn.sln') @dotnetArgs }
+    if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
+    Invoke-Native 'dotnet publish' { dotnet publish (Join-Path $root 'src/PSRnn/PSRnn.csproj') @dotnetArgs --no-build -o $moduleDir }
+    foreach ($name in $unusedNatives) { Remove-Item (Join-Path $moduleDir $name) -ErrorAction Ignore }
+    # PowerShell provides System.Management.Automation; a copy in the module would shadow it.
+    Remove-Item (Join-Path $moduleDir 'System.Management.Automation.dll'), (Join-Path $moduleDir '*.pdb') -ErrorAction Ignore
+    Copy-Item (Join-Path $root 'module/*') $moduleDir -Recurse
+    if ($IsLinux) { Repair-LibTorchSharp }
+    Write-Host "Module published to $moduleDir"
+}
+
+# TorchSharp's libLibTorchSharp.so asks for GLIBCXX_3.4.32 only for a marker symbol it never calls;
+# on hosts whose libstdc++ lacks that version, mark the need weak in the module's own copy.
+function Repair-LibTorchSharp {
+    $engine = Join-Path $moduleDir 'PSRnn.Engine.dll'
+    $library = Join-Path $moduleDir 'libLibTorchSharp.so'
+    # A child process, so that this session never holds the engine assembly loaded.
+    $command = @"
+Add-Type -LiteralPath '$engine'
+`$libstdcxx = [PSRnn.Engine.Native.ElfVersionNeeds]::FindHostLibrary('libstdc++.so.6')
+if (-not `$libstdcxx) { 'no host libstdc++ found: left as shipped' }
+elseif ([PSRnn.Engine.Native.ElfVersionNeeds]::PatchIfHostLacks('$library', `$libstdcxx)) { "marked the versions `$libstdcxx lacks as weak" }
+else { "`$libstdcxx has every version it needs: left as shipped" }
+"@
+    $out = Invoke-ChildPwsh @('-Command', $command)
+    if ($LASTEXITCODE -ne 0) { throw "Patching libLibTorchSharp.so failed: $out" }
+    Write-Host "libLibTorchSharp.so: $out"
+}
+
+# Starts a child pwsh the same way this one was started (a dotnet local tool or a plain pwsh).
+function Invoke-ChildPwsh([string[]] $arguments) {
+    $process = [Environment]::ProcessPath
+    $prefix = @(if ((Split-Path -Leaf $process) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+    & $process @prefix -NoProfile -NonInteractive @arguments
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $root 'out/test-results'
+    New-Item -ItemType Directory -Force $results | Out-Null
+
+    # xunit: count from the TRX file rather than from console text.
+    $trx = Join-Path $results 'xunit.trx'
+    Remove-Item $trx -ErrorAction Ignore
+    dotnet test (Join-Path $root 'tests/PSRnn.Tests/PSRnn.Tests.csproj') -c $Configuration "-p:Backend=$Backend" --no-build --nologo `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal'
+    $xunitExit = $LASTEXITCODE
+    $xunit = @{ Passed = 0; Failed = 0 }
+    if (Test-Path $trx) {
+        $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+        $xunit = @{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout }
+    } elseif ($xunitExit -ne 0) { $xunit.Failed = 1 }
+
+    # Pester: in a child pwsh that imports ./out/PSRnn as a user would.
+    $pesterJson = Join-Path $results 'pester.json'
+    Remove-Item $pesterJson -ErrorAction Ignore
+    Invoke-ChildPwsh @('-File', (Join-Path $root 'tests/Invoke-PesterTests.ps1'), '-ModulePath', $moduleDir, '-SummaryPath', $pesterJson)
+    $pester = @{ Passed = 0; Failed = 1 }
+    if (Test-Path $pesterJson) { $pester = Get-Content -Raw $pesterJson | ConvertFrom-Json -AsHashtable }
+
+    $passed = $xunit.Passed + $pester.Passed
+    $failed = $xunit.Failed + $pester.Failed
+    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+    Write-Host "tests: $passed passed, $failed failed"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $shared = Join-Path $root '../shared/data'
+    if (-not $env:PSRNN_DATA -and (Test-Path (Join-Path $shared 'timemachine.txt'))) {
+        $env:PSRNN_DATA = (Resolve-Path $shared).Path
+    }
+    if (-not $env:PSRNN_DATA) {
+        Write-Host 'The demo needs The Time Machine: set $env:PSRNN_DATA to a folder holding timemachine.txt' `
+            '(sha1 090b5e7e70c295757f55df93cb0a180b9691891a), or let Get-RnnCorpus download it (needs internet access).'
+    }
+    Invoke-ChildPwsh @('-File', (Join-Path $root 'examples/Demo.ps1'), '-ModulePath', $moduleDir)
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+function Invoke-Clean {
+    Remove-Item (Join-Path $root 'out') -Recurse -Force -ErrorAction Ignore
+    Get-ChildItem $root -Directory -Recurse -Include bin, obj |
+        Where-Object { $_.FullName -notmatch '[\\/]\.git[\\/]' } |
+        Remove-Item -Recurse -Force
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' { Invoke-Demo }
+    'Clean' { Invoke-Clean }
+}

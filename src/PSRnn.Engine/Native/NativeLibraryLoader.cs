@@ -1,0 +1,83 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace PSRnn.Engine.Native;
+
+/// <summary>
+/// Loads libtorch and LibTorchSharp by full path before TorchSharp's own loader runs, so that a
+/// system libtorch (e.g. Debian's python3-torch) or a NuGet cache can never be picked up instead.
+/// </summary>
+public static class NativeLibraryLoader
+{
+    private static readonly object Gate = new();
+    private static IntPtr libTorchSharp;
+
+    /// <summary>Libraries in dependency order; a missing optional one is skipped.</summary>
+    private static readonly (string Linux, string Windows, bool Required)[] LoadOrder =
+    {
+        ("libgomp-98b21ff3.so.1", "libiomp5md.dll", false),
+        ("libc10.so", "c10.dll", true),
+        ("libtorch_cpu.so", "torch_cpu.dll", true),
+        ("libc10_cuda.so", "c10_cuda.dll", false),
+        ("libtorch_cuda.so", "torch_cuda.dll", false),
+        ("libtorch.so", "torch.dll", true),
+    };
+
+    public static string LibTorchSharpFileName =>
+        OperatingSystem.IsWindows() ? "LibTorchSharp.dll" : "libLibTorchSharp.so";
+
+    public static bool IsLoaded => libTorchSharp != IntPtr.Zero;
+
+    /// <summary>
+    /// Loads the natives from <paramref name="directory"/> and points TorchSharp's P/Invokes at them.
+    /// <paramref name="libTorchSharpPath"/> overrides where LibTorchSharp comes from (a patched copy).
+    /// Throws <see cref="NativeLoadException"/> naming the library and the loader's own reason.
+    /// </summary>
+    public static void Load(string directory, string? libTorchSharpPath = null)
+    {
+        lock (Gate)
+        {
+            if (IsLoaded) return;
+            foreach (var (linux, windows, required) in LoadOrder)
+            {
+                var path = Path.Combine(directory, OperatingSystem.IsWindows() ? windows : linux);
+                if (!File.Exists(path))
+                {
+                    if (required) throw new NativeLoadException(path, "the file is missing; rebuild the module with build.ps1.");
+                    continue;
+                }
+                LoadOrThrow(path);
+            }
+            var handle = LoadOrThrow(libTorchSharpPath ?? Path.Combine(directory, LibTorchSharpFileName));
+            // Every DllImport("LibTorchSharp") and TorchSharp's own NativeLibrary.TryLoad go through this resolver.
+            NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, Resolve);
+            libTorchSharp = handle;
+            if (!torch.TryInitializeDeviceType(DeviceType.CPU))
+                throw new NativeLoadException(directory, "libtorch loaded but TorchSharp could not initialise the CPU backend.");
+        }
+    }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
+        name.Contains("LibTorchSharp", StringComparison.OrdinalIgnoreCase) ? libTorchSharp : IntPtr.Zero;
+
+    private static IntPtr LoadOrThrow(string path)
+    {
+        try
+        {
+            return NativeLibrary.Load(path);
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            throw new NativeLoadException(path, e.Message);
+        }
+    }
+}
+
+/// <summary>A native library of the module's own folder failed to load; the message carries the loader's reason.</summary>
+public sealed class NativeLoadException(string path, string reason)
+    : Exception($"PSRnn could not load the native library '{path}': {reason}")
+{
+    public string LibraryPath { get; } = path;
+    public string Reason { get; } = reason;
+}

@@ -1,0 +1,16 @@
+namespace PSRnn.Engine.Text;
+
+/// <summary>How a model turns raw lines into token indices; stored with the model and reused for every call.</summary>
+public sealed record TextOptions(Preprocessing Preprocessing = Preprocessing.D2l, Tokenization Tokenization = Tokenization.Char)
+{
+    public List<string> Tokenize(IEnumerable<string> lines) =>
+        Tokenizer.Tokenize(TextPreprocessor.Apply(lines, Preprocessing), Tokenization);
+
+    /// <summary>Token indices of the text; <paramref name="maxTokens"/> &gt; 0 keeps only the first N (d2l's max_tokens).</summary>
+    public long[] Encode(IEnumerable<string> lines, Vocabulary vocabulary, int maxTokens = 0)
+    {
+        var tokens = Tokenize(lines);
+        if (maxTokens > 0 && tokens.Count > maxTokens) tokens.RemoveRange(maxTokens, tokens.Count - maxTokens);
+        return vocabulary.Encode(tokens);
+    }
+}

@@ -1,0 +1,32 @@
+using PSRnn.Engine.Data;
+using PSRnn.Engine.Models;
+
+namespace PSRnn.Engine.Training;
+
+/// <summary>
+/// One completed epoch with the run's hyperparameters beside the figures, so that a sweep's
+/// records exported to CSV describe themselves.
+/// </summary>
+public sealed record EpochRecord
+{
+    public int Epoch { get; init; }
+    public double Perplexity { get; init; }
+    public double Loss { get; init; }
+    public long Tokens { get; init; }
+    public double TokensPerSecond { get; init; }
+    public TimeSpan Elapsed { get; init; }
+    public CellType CellType { get; init; }
+    public Implementation Implementation { get; init; }
+    public int HiddenSize { get; init; }
+    public int NumLayers { get; init; }
+    public Sampling Sampling { get; init; }
+    public StateReset StateReset { get; init; }
+    public int BatchSize { get; init; }
+    public int NumSteps { get; init; }
+    public double LearningRate { get; init; }
+    public double GradientClip { get; init; }
+    public int MaxTokens { get; init; }
+    public long Seed { get; init; }
+    public int Threads { get; init; }
+    public string Device { get; init; } = "Cpu";
+}

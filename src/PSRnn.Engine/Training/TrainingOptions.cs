@@ -1,0 +1,50 @@
+using PSRnn.Engine.Data;
+
+namespace PSRnn.Engine.Training;
+
+/// <summary>The batch-reset hyperparameter: when the hidden state goes back to zeros.</summary>
+public enum StateReset
+{
+    /// <summary>Zeros at the start of every minibatch (d2l's policy for random sampling).</summary>
+    EveryBatch,
+    /// <summary>Zeros at the start of every epoch, carried (detached) across minibatches in between.</summary>
+    EveryEpoch,
+}
+
+public sealed record TrainingOptions
+{
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 32;
+    public int NumSteps { get; init; } = 35;
+    public double LearningRate { get; init; } = 1.0;
+    public double GradientClip { get; init; } = 1.0;
+    public int MaxTokens { get; init; }
+    public Sampling Sampling { get; init; } = Sampling.Sequential;
+    public StateReset? StateReset { get; init; }
+
+    /// <summary>d2l ties the state policy to the sampler; this is that default when none is given.</summary>
+    public StateReset EffectiveStateReset =>
+        StateReset ?? (Sampling == Sampling.Random ? Training.StateReset.EveryBatch : Training.StateReset.EveryEpoch);
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first value out of range.</summary>
+    public void Validate()
+    {
+        Positive(Epochs, nameof(Epochs));
+        Positive(BatchSize, nameof(BatchSize));
+        Positive(NumSteps, nameof(NumSteps));
+        PositiveFinite(LearningRate, nameof(LearningRate));
+        PositiveFinite(GradientClip, nameof(GradientClip));
+        if (MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be 0 (all tokens) or positive.");
+    }
+
+    private static void Positive(int value, string name)
+    {
+        if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive whole number.");
+    }
+
+    private static void PositiveFinite(double value, string name)
+    {
+        if (!(value > 0) || double.IsInfinity(value))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number.");
+    }
+}

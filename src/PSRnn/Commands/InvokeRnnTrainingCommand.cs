@@ -1,0 +1,85 @@
+using System.Management.Automation;
+using PSRnn.Engine.Data;
+using PSRnn.Engine.Models;
+using PSRnn.Engine.Training;
+
+namespace PSRnn.Commands;
+
+/// <summary>Trains a model on text with SGD, streaming one record per completed epoch.</summary>
+[Cmdlet(VerbsLifecycle.Invoke, "RnnTraining", DefaultParameterSetName = PipelineSet)]
+[OutputType(typeof(EpochRecord))]
+public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
+{
+    [Parameter(Mandatory = true)]
+    [ValidateNotNull]
+    public RnnModel? Model { get; set; }
+
+    [Parameter]
+    public int Epochs { get; set; } = 10;
+
+    [Parameter]
+    public int BatchSize { get; set; } = 32;
+
+    [Parameter]
+    public int NumSteps { get; set; } = 35;
+
+    [Parameter]
+    public double LearningRate { get; set; } = 1.0;
+
+    [Parameter]
+    public double GradientClip { get; set; } = 1.0;
+
+    /// <summary>Keep only the first N tokens of the text (d2l's max_tokens); 0 keeps all.</summary>
+    [Parameter]
+    public int MaxTokens { get; set; }
+
+    [Parameter]
+    public Sampling Sampling { get; set; } = Sampling.Sequential;
+
+    /// <summary>When the hidden state goes back to zeros. Default: Random -> EveryBatch, Sequential -> EveryEpoch.</summary>
+    [Parameter]
+    public StateReset? StateReset { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var model = Model!;
+        var options = new TrainingOptions
+        {
+            Epochs = Epochs, BatchSize = BatchSize, NumSteps = NumSteps, LearningRate = LearningRate,
+            GradientClip = GradientClip, MaxTokens = MaxTokens, Sampling = Sampling, StateReset = StateReset,
+        };
+        Engine(() => { options.Validate(); return 0; }, options);
+        var corpus = Engine(() => model.Encode(Lines, MaxTokens));
+        WriteVerbose($"Training on {corpus.Length} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
+                     $"{model.Threads} thread(s), {Sampling} sampling, state reset {options.EffectiveStateReset}.");
+        var progress = new ProgressRecord(1, "Invoke-RnnTraining", $"Training {model}") { PercentComplete = 0 };
+        WriteProgress(progress);
+        var epochs = Engine(() => Trainer.Train(model, corpus, options, Cancellation), model);
+        var done = 0;
+        try
+        {
+            foreach (var epoch in epochs)
+            {
+                done++;
+                progress.PercentComplete = 100 * done / Epochs;
+                progress.StatusDescription = $"Epoch {epoch.Epoch}: perplexity {epoch.Perplexity:F3}, {epoch.TokensPerSecond:F0} tokens/s";
+                WriteProgress(progress);
+                WriteObject(epoch);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: the epoch in flight is dropped; completed epochs stay recorded on the model.
+            return;
+        }
+        catch (Exception e) when (ErrorFactory.TryTranslate(e, model) is { } record)
+        {
+            ThrowTerminatingError(record);
+        }
+        if (!Cancellation.IsCancellationRequested)
+        {
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+        }
+    }
+}

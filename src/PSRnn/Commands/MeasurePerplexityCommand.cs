@@ -1,0 +1,25 @@
+using System.Management.Automation;
+using PSRnn.Engine.Evaluation;
+using PSRnn.Engine.Models;
+
+namespace PSRnn.Commands;
+
+/// <summary>Measures a model's perplexity on text: exp of the mean next-token cross-entropy.</summary>
+[Cmdlet(VerbsDiagnostic.Measure, "Perplexity", DefaultParameterSetName = PipelineSet)]
+[OutputType(typeof(PerplexityResult))]
+public sealed class MeasurePerplexityCommand : TextInputCmdlet
+{
+    [Parameter(Mandatory = true)]
+    [ValidateNotNull]
+    public RnnModel? Model { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var model = Model!;
+        var tokens = Engine(() => model.Encode(Lines));
+        if (tokens.Length < 2)
+            Fail("CorpusTooShort", ErrorCategory.InvalidData, "Perplexity needs at least two tokens: one to read and one to predict. Give more text.", tokens.Length);
+        WriteVerbose($"Evaluating {tokens.Length} tokens on {model.Device}.");
+        WriteObject(Engine(() => Evaluator.Perplexity(model, tokens), model));
+    }
+}

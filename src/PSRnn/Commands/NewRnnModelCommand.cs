@@ -1,0 +1,71 @@
+using System.Management.Automation;
+using PSRnn.Engine.Models;
+using PSRnn.Engine.Text;
+
+namespace PSRnn.Commands;
+
+/// <summary>Creates a character-level recurrent language model whose vocabulary comes from text or a token list.</summary>
+[Cmdlet(VerbsCommon.New, "RnnModel", DefaultParameterSetName = PipelineSet)]
+[OutputType(typeof(RnnModel))]
+public sealed class NewRnnModelCommand : TextInputCmdlet
+{
+    private const string VocabularySet = "Vocabulary";
+
+    [Parameter]
+    public CellType CellType { get; set; } = CellType.Rnn;
+
+    [Parameter]
+    public Implementation Implementation { get; set; } = Implementation.Fused;
+
+    [Parameter]
+    public int HiddenSize { get; set; } = 256;
+
+    /// <summary>Seeds weight initialisation and the samplers; a random seed is drawn (and kept on the model) when absent.</summary>
+    [Parameter]
+    public long? Seed { get; set; }
+
+    [Parameter]
+    public DeviceChoice Device { get; set; } = DeviceChoice.Auto;
+
+    [Parameter]
+    public int Threads { get; set; } = Devices.DefaultThreads;
+
+    /// <summary>The tokens of the vocabulary, in index order after "&lt;unk&gt;" (which is added when missing).</summary>
+    [Parameter(ParameterSetName = VocabularySet, Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Vocabulary { get; set; }
+
+    protected override void EndProcessing()
+    {
+        if (HiddenSize <= 0)
+            Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"HiddenSize is {HiddenSize}: it must be a positive whole number (e.g. 256).", HiddenSize);
+        if (Threads <= 0 || Threads > Environment.ProcessorCount * 4)
+            Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"Threads is {Threads}: give a number from 1 to {Environment.ProcessorCount} (this machine's processors).", Threads);
+        var device = DeviceSelector.Resolve(Device);
+        if (device is null)
+            Fail("CudaUnavailable", ErrorCategory.ResourceUnavailable,
+                "CUDA is not available here: this build of PSRnn or this machine has no CUDA GPU. Use -Device Cpu, or -Device Auto to take a GPU only when there is one.", Device);
+        var textOptions = new TextOptions();
+        var vocabulary = BuildVocabulary(textOptions);
+        var seed = Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
+        var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count);
+        WriteVerbose($"Creating a {Implementation} {CellType} with {HiddenSize} hidden units, vocabulary {vocabulary.Count}, seed {seed}, on {device!.type}.");
+        WriteObject(new RnnModel(spec, vocabulary, textOptions, seed, device, Threads));
+    }
+
+    private Vocabulary BuildVocabulary(TextOptions textOptions)
+    {
+        if (Vocabulary is not null)
+        {
+            var tokens = Vocabulary.Where(t => t != PSRnn.Engine.Text.Vocabulary.Unknown).ToList();
+            if (tokens.Distinct(StringComparer.Ordinal).Count() != tokens.Count)
+                Fail("InvalidVocabulary", ErrorCategory.InvalidArgument, "-Vocabulary lists a token twice. Give each token once.", Vocabulary);
+            return new Vocabulary(tokens.Prepend(PSRnn.Engine.Text.Vocabulary.Unknown));
+        }
+        var corpus = textOptions.Tokenize(Lines);
+        if (corpus.Count == 0)
+            Fail("EmptyText", ErrorCategory.InvalidData,
+                "There is no text to build a vocabulary from (after preprocessing, nothing is left). Pipe the training text in, e.g. Get-RnnCorpus -Name TimeMachine | New-RnnModel, or give -Vocabulary.");
+        return PSRnn.Engine.Text.Vocabulary.Build(corpus);
+    }
+}

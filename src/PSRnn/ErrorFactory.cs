@@ -1,0 +1,37 @@
+using System.Management.Automation;
+using PSRnn.Engine.Models;
+using PSRnn.Engine.Native;
+using PSRnn.Engine.Text;
+using PSRnn.Engine.Training;
+
+namespace PSRnn;
+
+/// <summary>Maps engine exceptions to error records with stable ErrorIds ("PSRnn.*").</summary>
+internal static class ErrorFactory
+{
+    public static ErrorRecord Create(string id, ErrorCategory category, string message, object? target = null, Exception? inner = null) =>
+        new(new PSRnnException(message, inner), "PSRnn." + id, category, target);
+
+    public static ErrorRecord? TryTranslate(Exception e, object? target) => e switch
+    {
+        TextRejectedException text => Create(text.Problem.ToString(), ErrorCategory.InvalidData, e.Message, target, e),
+        CorpusTooShortException => Create("CorpusTooShort", ErrorCategory.InvalidData, e.Message, target, e),
+        ArgumentOutOfRangeException range => Create("InvalidHyperparameter", ErrorCategory.InvalidArgument,
+            $"{range.ParamName} is {range.ActualValue}: {FirstSentence(range.Message)}", target, e),
+        ModelBusyException => Create("ModelBusy", ErrorCategory.ResourceBusy, e.Message, target, e),
+        CorpusException corpus => Create(corpus.Kind.ToString(), corpus.Kind switch
+        {
+            CorpusErrorKind.ChecksumMismatch => ErrorCategory.InvalidData,
+            CorpusErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+            _ => ErrorCategory.ConnectionError,
+        }, e.Message, target, e),
+        NativeLoadException => Create("NativeLoadFailed", ErrorCategory.ResourceUnavailable, e.Message, target, e),
+        _ => null,
+    };
+
+    // ArgumentOutOfRangeException appends "(Parameter ...) Actual value was ..." lines; keep the sentence.
+    private static string FirstSentence(string message) => message.Split('\n')[0].Split(" (Parameter")[0].Trim();
+}
+
+/// <summary>The exception behind every PSRnn error record.</summary>
+public sealed class PSRnnException(string message, Exception? inner = null) : Exception(message, inner);

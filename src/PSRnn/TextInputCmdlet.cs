@@ -1,0 +1,118 @@
+using System.Management.Automation;
+using System.Text;
+
+namespace PSRnn;
+
+/// <summary>
+/// A cmdlet that reads text: strings (or files) from the pipeline, -Path with wildcards, or
+/// -LiteralPath. Lines are gathered in ProcessRecord and handed over whole in EndProcessing.
+/// </summary>
+public abstract class TextInputCmdlet : PSRnnCmdlet
+{
+    protected const string PipelineSet = "Pipeline";
+    protected const string PathSet = "Path";
+    protected const string LiteralPathSet = "LiteralPath";
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private readonly List<string> lines = new();
+
+    /// <summary>Text lines, typically from Get-Content or Get-RnnCorpus; a FileInfo reads that file.</summary>
+    [Parameter(ParameterSetName = PipelineSet, ValueFromPipeline = true)]
+    [AllowEmptyString]
+    public object? InputObject { get; set; }
+
+    /// <summary>Text files to read (wildcards allowed).</summary>
+    [Parameter(ParameterSetName = PathSet, Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Path { get; set; }
+
+    /// <summary>Text files to read, taken exactly as written.</summary>
+    [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[]? LiteralPath { get; set; }
+
+    protected IReadOnlyList<string> Lines => lines;
+
+    protected override void ProcessRecord()
+    {
+        if (Path is not null)
+        {
+            foreach (var pattern in Path)
+            {
+                var resolved = ResolvePattern(pattern);
+                foreach (var file in resolved) ReadFile(file);
+            }
+        }
+        else if (LiteralPath is not null)
+        {
+            foreach (var literal in LiteralPath) ReadFile(GetUnresolvedProviderPathFromPSPath(literal));
+        }
+        else if (InputObject is not null)
+        {
+            AddInput(InputObject);
+        }
+    }
+
+    private void AddInput(object input)
+    {
+        switch (input is PSObject wrapped ? wrapped.BaseObject : input)
+        {
+            case string text:
+                lines.AddRange(SplitLines(text));
+                break;
+            case FileInfo file:
+                ReadFile(file.FullName);
+                break;
+            case IEnumerable<string> many:
+                lines.AddRange(many);
+                break;
+            case var other:
+                Fail("TextExpected", ErrorCategory.InvalidType,
+                    $"{MyInvocation.MyCommand.Name} reads text, but the pipeline gave it a {other.GetType().Name}. " +
+                    "Pipe strings (Get-Content, Get-RnnCorpus) or files; pass a model with -Model.", other);
+                break;
+        }
+    }
+
+    private IEnumerable<string> ResolvePattern(string pattern)
+    {
+        try
+        {
+            return GetResolvedProviderPathFromPSPath(pattern, out _);
+        }
+        catch (ItemNotFoundException e)
+        {
+            Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No file matches '{pattern}'. Check the path, or use -LiteralPath for names with [ ] characters.", pattern, e);
+            return Array.Empty<string>();
+        }
+    }
+
+    /// <summary>Reads a UTF-8 text file whole, refusing folders, binary files and invalid UTF-8.</summary>
+    private void ReadFile(string path)
+    {
+        if (Directory.Exists(path))
+            Fail("PathIsDirectory", ErrorCategory.InvalidArgument, $"'{path}' is a folder. Give a text file, or pipe the folder's files: Get-ChildItem '{path}' -File | ...", path);
+        if (!File.Exists(path))
+            Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"The file '{path}' does not exist. Check the path.", path);
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(File.ReadAllBytes(path));
+        }
+        catch (DecoderFallbackException e)
+        {
+            Fail("InvalidTextFile", ErrorCategory.InvalidData, $"'{path}' is not valid UTF-8 text. Convert it to UTF-8 first (e.g. Get-Content -Encoding <yours> | Set-Content -Encoding utf8).", path, e);
+            return;
+        }
+        if (text.Contains('\0'))
+            Fail("InvalidTextFile", ErrorCategory.InvalidData, $"'{path}' looks binary (it contains NUL characters). Give a plain text file.", path);
+        lines.AddRange(SplitLines(text.TrimStart('\uFEFF')));
+    }
+
+    private static IEnumerable<string> SplitLines(string text)
+    {
+        using var reader = new StringReader(text);
+        while (reader.ReadLine() is { } line) yield return line;
+    }
+}
