@@ -27,9 +27,8 @@ public static class Trainer
         using var claim = model.Acquire("training");
         model.ApplyThreads();
         var network = model.Network;
-        var parameters = network.parameters().ToArray();
-        using var optimizer = optim.SGD(parameters, options.LearningRate);
-        var reset = options.EffectiveStateReset;
+        using var optimizer = optim.SGD(network.parameters(), options.LearningRate);
+        using var stepper = new MinibatchStepper(network, options.EffectiveStateReset, optimizer, options.GradientClip);
         network.train();
         for (var i = 0; i < options.Epochs; i++)
         {
@@ -39,38 +38,17 @@ public static class Trainer
             var clock = Stopwatch.StartNew();
             double lossSum = 0;
             long tokens = 0;
-            Tensor? state = null;
-            try
+            stepper.ResetState();
+            foreach (var batch in SequenceSampler.Batches(corpus, options.Sampling, options.BatchSize, options.NumSteps, random))
             {
-                foreach (var batch in SequenceSampler.Batches(corpus, options.Sampling, options.BatchSize, options.NumSteps, random))
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    using var scope = NewDisposeScope();
-                    var carried = state is null || reset == StateReset.EveryBatch
-                        ? network.InitialState(batch.BatchSize)
-                        : state;
-                    var inputs = tensor(batch.Inputs, new long[] { batch.BatchSize, batch.NumSteps }, device: model.TorchDevice);
-                    var targets = tensor(batch.Targets, new long[] { batch.BatchSize, batch.NumSteps }, device: model.TorchDevice).t().reshape(-1);
-                    var (logits, final) = network.call(inputs, carried);
-                    var loss = nn.functional.cross_entropy(logits, targets);
-                    optimizer.zero_grad();
-                    loss.backward();
-                    nn.utils.clip_grad_norm_(parameters, options.GradientClip);
-                    optimizer.step();
-                    lossSum += loss.item<float>() * targets.numel();
-                    tokens += targets.numel();
-                    // Carry the state out of this batch's scope, cut from its graph; the old one is freed with the scope.
-                    state?.Dispose();
-                    state = final.detach().MoveToOuterDisposeScope();
-                }
-            }
-            finally
-            {
-                state?.Dispose();
+                cancellation.ThrowIfCancellationRequested();
+                var count = batch.BatchSize * batch.NumSteps;
+                lossSum += stepper.Step(batch) * count;
+                tokens += count;
             }
             clock.Stop();
             var meanLoss = lossSum / tokens;
-            var record = Describe(model, options, reset) with
+            var record = Describe(model, options) with
             {
                 Epoch = epoch,
                 Loss = meanLoss,
@@ -93,14 +71,14 @@ public static class Trainer
         return (int)((x ^ (x >> 31)) & int.MaxValue);
     }
 
-    private static EpochRecord Describe(RnnModel model, TrainingOptions options, StateReset reset) => new()
+    private static EpochRecord Describe(RnnModel model, TrainingOptions options) => new()
     {
         CellType = model.CellType,
         Implementation = model.Implementation,
         HiddenSize = model.HiddenSize,
         NumLayers = model.NumLayers,
         Sampling = options.Sampling,
-        StateReset = reset,
+        StateReset = options.EffectiveStateReset,
         BatchSize = options.BatchSize,
         NumSteps = options.NumSteps,
         LearningRate = options.LearningRate,

@@ -1,0 +1,66 @@
+using PSRnn.Engine.Data;
+using PSRnn.Engine.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PSRnn.Engine.Training;
+
+/// <summary>
+/// One minibatch at a time: forward, loss, and (with an optimizer) backward, clipping and an SGD
+/// step, with the hidden state re-initialised or carried (detached) according to the policy.
+/// </summary>
+public sealed class MinibatchStepper : IDisposable
+{
+    private readonly RecurrentNetwork network;
+    private readonly Parameter[] parameters;
+    private readonly optim.Optimizer? optimizer;
+    private readonly StateReset reset;
+    private readonly double gradientClip;
+    private readonly Device device;
+    private Tensor? state;
+
+    /// <summary>Without an optimizer the stepper only measures losses (no gradients, no updates).</summary>
+    public MinibatchStepper(RecurrentNetwork network, StateReset reset, optim.Optimizer? optimizer = null, double gradientClip = 1.0)
+    {
+        this.network = network;
+        this.reset = reset;
+        this.optimizer = optimizer;
+        this.gradientClip = gradientClip;
+        parameters = network.parameters().ToArray();
+        device = parameters[0].device;
+    }
+
+    /// <summary>Forgets the carried state: the next batch starts from zeros (start of an epoch).</summary>
+    public void ResetState()
+    {
+        state?.Dispose();
+        state = null;
+    }
+
+    /// <summary>Runs one minibatch and returns its mean cross-entropy.</summary>
+    public double Step(Minibatch batch)
+    {
+        using var scope = NewDisposeScope();
+        using var gradients = optimizer is null ? no_grad() : null;
+        var initial = state is null || reset == StateReset.EveryBatch ? network.InitialState(batch.BatchSize) : state;
+        var shape = new long[] { batch.BatchSize, batch.NumSteps };
+        var inputs = tensor(batch.Inputs, shape, device: device);
+        // Logits come out time-major, so the targets are read column by column too.
+        var targets = tensor(batch.Targets, shape, device: device).t().reshape(-1);
+        var (logits, final) = network.call(inputs, initial);
+        var loss = nn.functional.cross_entropy(logits, targets);
+        if (optimizer is not null)
+        {
+            optimizer.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(parameters, gradientClip);
+            optimizer.step();
+        }
+        // Carry the state out of this batch's scope, cut from its graph; the old one goes with the scope.
+        state = final.detach().MoveToOuterDisposeScope();
+        return loss.ToDouble();
+    }
+
+    public void Dispose() => ResetState();
+}

@@ -1,0 +1,80 @@
+using PSRnn.Engine.Evaluation;
+using PSRnn.Engine.Models;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace PSRnn.Tests;
+
+public class EvaluationTests
+{
+    private static readonly string Text = TestData.Text(600);
+
+    [Theory]
+    [InlineData(Implementation.Scratch, "W_hq", "b_q")]
+    [InlineData(Implementation.Fused, "output.weight", "output.bias")]
+    public void UniformLogitsGivePerplexityEqualToTheVocabularySize(Implementation implementation, string weight, string bias)
+    {
+        using var model = TestData.Model(implementation, Text);
+        var parameters = model.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using (no_grad())
+        {
+            parameters[weight].zero_();
+            parameters[bias].zero_();
+        }
+        var result = Evaluator.Perplexity(model, model.Encode(new[] { Text }));
+        Assert.Equal(model.VocabularySize, result.Perplexity, precision: 4);
+        Assert.Equal(Math.Log(model.VocabularySize), result.CrossEntropy, precision: 6);
+        Assert.Equal(599, result.Tokens);
+    }
+
+    [Fact]
+    public void PerplexityDoesNotDependOnHowTheStreamIsChunked()
+    {
+        // The carried state makes chunking invisible: compare with one forward pass over everything.
+        using var model = TestData.Model(Implementation.Scratch, Text);
+        var tokens = model.Encode(new[] { Text });
+        Assert.True(tokens.Length > Evaluator.ChunkSteps);
+        var chunked = Evaluator.Perplexity(model, tokens);
+        using (no_grad())
+        {
+            var inputs = tensor(tokens[..^1], new long[] { 1, tokens.Length - 1 });
+            var targets = tensor(tokens[1..]);
+            var (logits, _) = model.Network.call(inputs, model.Network.InitialState(1));
+            var whole = nn.functional.cross_entropy(logits, targets).ToDouble();
+            Assert.Equal(whole, chunked.CrossEntropy, precision: 5);
+        }
+    }
+
+    [Fact]
+    public void HiddenStatesHaveOneRowPerTokenAndHonourTheInitialState()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text, hidden: 8);
+        var tokens = model.Encode(new[] { "time traveller" });
+        var states = Evaluator.HiddenStates(model, tokens);
+        Assert.Equal(14, states.Length);
+        Assert.All(states, s => Assert.Equal(8, s.Length));
+        // Continuing from step 4's state must reproduce steps 5.. of the full run.
+        var resumed = Evaluator.HiddenStates(model, tokens[4..], states[3]);
+        for (var t = 0; t < resumed.Length; t++)
+            Assert.Equal(states[t + 4], resumed[t], new FloatTolerance(1e-5f));
+    }
+
+    [Fact]
+    public void GreedyGenerationIsDeterministicAndUsesTheVocabulary()
+    {
+        using var model = TestData.Model(Implementation.Scratch, Text);
+        var prefix = model.Encode(new[] { "the time" });
+        var first = Evaluator.Greedy(model, prefix, 20);
+        Assert.Equal(20, first.Length);
+        Assert.All(first, i => Assert.InRange(i, 0, model.VocabularySize - 1));
+        Assert.Equal(first, Evaluator.Greedy(model, prefix, 20));
+        Assert.Empty(Evaluator.Greedy(model, prefix, 0));
+    }
+
+    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(float value) => 0;
+    }
+}

@@ -1,0 +1,43 @@
+using PSRnn.Engine.Models;
+using PSRnn.Engine.Text;
+using static TorchSharp.torch;
+
+namespace PSRnn.Tests;
+
+internal static class TestData
+{
+    private static readonly string[] Words =
+        { "the", "time", "traveller", "machine", "was", "said", "and", "of", "a", "we", "it", "in", "my", "little", "there" };
+
+    /// <summary>English-like text from a fixed word list: the same seed gives the same text.</summary>
+    public static string Text(int characters, int seed = 1)
+    {
+        var random = new Random(seed);
+        var builder = new System.Text.StringBuilder();
+        while (builder.Length < characters)
+            builder.Append(Words[random.Next(Words.Length)]).Append(' ');
+        return builder.ToString(0, characters);
+    }
+
+    public static RnnModel Model(Implementation implementation, string text, int hidden = 16, long seed = 3)
+    {
+        var options = new TextOptions();
+        var vocabulary = Vocabulary.Build(options.Tokenize(new[] { text }));
+        var spec = new ModelSpec(CellType.Rnn, implementation, hidden, vocabulary.Count);
+        return new RnnModel(spec, vocabulary, options, seed, CPU, threads: 1);
+    }
+
+    /// <summary>The verified Time Machine copy beside the repository, or null where ../shared is absent.</summary>
+    public static string? TimeMachinePath()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "PSRnn.sln")))
+            {
+                var path = Path.Combine(dir.FullName, "..", "shared", "data", "timemachine.txt");
+                return File.Exists(path) ? Path.GetFullPath(path) : null;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,59 @@
+using PSRnn.Engine.Text;
+using Xunit;
+
+namespace PSRnn.Tests;
+
+public class TextTests
+{
+    [Theory]
+    [InlineData("The Time Machine, by H. G. Wells [1898]", "the time machine by h g wells")]
+    [InlineData("  --  ", "")]
+    [InlineData("I\tdon't know", "i don t know")]
+    [InlineData("Ünïcode café", "n code caf")]
+    public void D2lPreprocessingKeepsLowercaseLettersAndSingleSpaces(string line, string expected) =>
+        Assert.Equal(expected, TextPreprocessor.D2lLine(line));
+
+    [Fact]
+    public void LinesAreJoinedWithoutASeparator() =>
+        Assert.Equal("ab cdef", TextPreprocessor.Apply(new[] { "Ab, c", "", "DEF" }, Preprocessing.D2l));
+
+    [Fact]
+    public void VocabularyPutsUnknownFirstThenFrequencyThenOrdinalOrder()
+    {
+        var vocabulary = Vocabulary.Build(Tokenizer.Tokenize("bbb aa cc d"));
+        Assert.Equal(new[] { "<unk>", " ", "b", "a", "c", "d" }, vocabulary.Tokens);
+        Assert.Equal(2, vocabulary.IndexOf("b"));
+        Assert.Equal(Vocabulary.UnknownIndex, vocabulary.IndexOf("z"));
+    }
+
+    [Fact]
+    public void MinFrequencyDropsRareTokensToUnknown()
+    {
+        var vocabulary = Vocabulary.Build(Tokenizer.Tokenize("aaab"), minFrequency: 2);
+        Assert.Equal(new[] { "<unk>", "a" }, vocabulary.Tokens);
+    }
+
+    [Fact]
+    public void CharactersOutsideTheBmpAreOneToken() =>
+        Assert.Equal(new[] { "a", "😀", "b" }, Tokenizer.Tokenize("a😀b"));
+
+    [Fact]
+    public void MaxTokensKeepsTheFirstTokens()
+    {
+        var options = new TextOptions();
+        var vocabulary = Vocabulary.Build(options.Tokenize(new[] { "abcabc" }));
+        Assert.Equal(vocabulary.Encode(new[] { "a", "b", "c", "a" }), options.Encode(new[] { "abcabc" }, vocabulary, maxTokens: 4));
+    }
+
+    [Fact]
+    public void TheTimeMachineGivesD2lsCorpusAndVocabulary()
+    {
+        var path = TestData.TimeMachinePath();
+        if (path is null) return; // ../shared/data/timemachine.txt is absent on this machine: nothing to compare.
+        var tokens = new TextOptions().Tokenize(File.ReadLines(path));
+        var vocabulary = Vocabulary.Build(tokens);
+        Assert.Equal(170_580, tokens.Count);
+        Assert.Equal(28, vocabulary.Count);
+        Assert.Equal(new[] { "<unk>", " ", "e", "t", "a", "i", "n", "o", "s", "h" }, vocabulary.Tokens.Take(10));
+    }
+}

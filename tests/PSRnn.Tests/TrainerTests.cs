@@ -1,0 +1,116 @@
+using PSRnn.Engine.Data;
+using PSRnn.Engine.Models;
+using PSRnn.Engine.Training;
+using Xunit;
+
+namespace PSRnn.Tests;
+
+public class TrainerTests
+{
+    private static readonly string Text = TestData.Text(3000);
+
+    private static List<Minibatch> SequentialBatches(RnnModel model) =>
+        SequenceSampler.SequentialBatches(model.Encode(new[] { Text }), 4, 10, new Random(2)).ToList();
+
+    [Fact]
+    public void UnderEveryBatchABatchLossDoesNotDependOnTheBatchesBefore()
+    {
+        using var model = TestData.Model(Implementation.Scratch, Text);
+        var batches = SequentialBatches(model);
+        using var afterOthers = new MinibatchStepper(model.Network, StateReset.EveryBatch);
+        afterOthers.Step(batches[0]);
+        afterOthers.Step(batches[1]);
+        using var alone = new MinibatchStepper(model.Network, StateReset.EveryBatch);
+        Assert.Equal(alone.Step(batches[2]), afterOthers.Step(batches[2]));
+    }
+
+    [Fact]
+    public void UnderEveryEpochTheCarriedStateChangesTheNextBatchLoss()
+    {
+        using var model = TestData.Model(Implementation.Scratch, Text);
+        // Larger weights so that the carried state visibly moves the logits.
+        using (TorchSharp.torch.no_grad()) foreach (var p in model.Network.parameters()) p.mul_(30);
+        var batches = SequentialBatches(model);
+        using var carried = new MinibatchStepper(model.Network, StateReset.EveryEpoch);
+        carried.Step(batches[0]);
+        carried.Step(batches[1]);
+        using var fresh = new MinibatchStepper(model.Network, StateReset.EveryEpoch);
+        Assert.True(Math.Abs(fresh.Step(batches[2]) - carried.Step(batches[2])) > 1e-4);
+        // ResetState is the start of an epoch: the same batch then gives the fresh loss again.
+        carried.ResetState();
+        using var again = new MinibatchStepper(model.Network, StateReset.EveryEpoch);
+        Assert.Equal(again.Step(batches[2]), carried.Step(batches[2]));
+    }
+
+    [Theory]
+    [InlineData(Implementation.Scratch, Sampling.Sequential)]
+    [InlineData(Implementation.Fused, Sampling.Random)]
+    public void ASeededRunIsReproducibleAndLowersPerplexity(Implementation implementation, Sampling sampling)
+    {
+        var options = new TrainingOptions { Epochs = 4, BatchSize = 8, NumSteps = 10, Sampling = sampling };
+        double[] Run()
+        {
+            using var model = TestData.Model(implementation, Text, hidden: 32, seed: 21);
+            var records = Trainer.Train(model, model.Encode(new[] { Text }), options).ToList();
+            Assert.Equal(records.Count, model.EpochsTrained);
+            return records.Select(r => r.Perplexity).ToArray();
+        }
+        var first = Run();
+        Assert.Equal(first, Run());
+        Assert.True(first[^1] < first[0], $"perplexity went from {first[0]} to {first[^1]}");
+    }
+
+    [Fact]
+    public void ContinuedTrainingNumbersEpochsOnAndDefaultsStateResetFromTheSampler()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        var corpus = model.Encode(new[] { Text });
+        var first = Trainer.Train(model, corpus, new TrainingOptions { Epochs = 2, BatchSize = 8, NumSteps = 10, Sampling = Sampling.Random }).ToList();
+        var second = Trainer.Train(model, corpus, new TrainingOptions { Epochs = 1, BatchSize = 8, NumSteps = 10 }).ToList();
+        Assert.Equal(new[] { 1, 2, 3 }, first.Concat(second).Select(r => r.Epoch));
+        Assert.Equal(StateReset.EveryBatch, first[0].StateReset);
+        Assert.Equal(StateReset.EveryEpoch, second[0].StateReset);
+        Assert.Equal(3, model.History.Count);
+    }
+
+    [Fact]
+    public void CancellationStopsWithinAnEpochAndKeepsOnlyCompletedEpochs()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        using var cancel = new CancellationTokenSource();
+        var seen = 0;
+        Assert.Throws<OperationCanceledException>(() =>
+        {
+            foreach (var _ in Trainer.Train(model, model.Encode(new[] { Text }), new TrainingOptions { Epochs = 50, BatchSize = 4, NumSteps = 5 }, cancel.Token))
+            {
+                if (++seen == 2) cancel.Cancel();
+            }
+        });
+        Assert.Equal(2, model.EpochsTrained);
+        Assert.True(Evaluation(model) > 1);
+    }
+
+    private static double Evaluation(RnnModel model) =>
+        PSRnn.Engine.Evaluation.Evaluator.Perplexity(model, model.Encode(new[] { Text })).Perplexity;
+
+    [Fact]
+    public void TooShortACorpusAndBadHyperparametersAreRefusedBeforeTraining()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        var corpus = model.Encode(new[] { Text });
+        var tooShort = Assert.Throws<CorpusTooShortException>(() => Trainer.Train(model, corpus[..50], new TrainingOptions()));
+        Assert.Equal(32 * 35 + 35 + 1, tooShort.Needed);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Train(model, corpus, new TrainingOptions { LearningRate = double.NaN }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Train(model, corpus, new TrainingOptions { GradientClip = double.PositiveInfinity }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Train(model, corpus, new TrainingOptions { Epochs = 0 }));
+        Assert.Equal(0, model.EpochsTrained);
+    }
+
+    [Fact]
+    public void AModelInUseRefusesASecondOperation()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        using var claim = model.Acquire("a test");
+        Assert.Throws<ModelBusyException>(() => Trainer.Train(model, model.Encode(new[] { Text }), new TrainingOptions { BatchSize = 4, NumSteps = 5 }).First());
+    }
+}
