@@ -7,7 +7,7 @@
 #>
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/PSRnn'),
-    [int] $Epochs = 100,
+    [int] $Epochs = 500,
     [int] $HiddenSize = 256,
     [string] $Implementation = 'Fused'
 )
@@ -18,10 +18,12 @@ $text = Get-RnnCorpus -Name TimeMachine
 $model = $text | New-RnnModel -CellType Rnn -Implementation $Implementation -HiddenSize $HiddenSize -Seed 42
 $model | Format-Table | Out-Host
 
-$epochs = $text | Invoke-RnnTraining -Model $model -Epochs $Epochs -MaxTokens 10000 -BatchSize 32 -NumSteps 35 `
+Write-Host ('{0,6} {1,11} {2,12} {3,9}' -f 'Epoch', 'Perplexity', 'Tokens/s', 'Elapsed')
+$text | Invoke-RnnTraining -Model $model -Epochs $Epochs -MaxTokens 10000 -BatchSize 32 -NumSteps 35 `
     -LearningRate 1 -GradientClip 1 -Sampling Sequential |
-    Where-Object { $_.Epoch -eq 1 -or $_.Epoch % 10 -eq 0 } |
-    ForEach-Object { $_ | Format-Table -HideTableHeaders:($_.Epoch -ne 1) | Out-Host; $_ }
+    Where-Object { $_.Epoch -eq 1 -or $_.Epoch % 25 -eq 0 } |
+    ForEach-Object { Write-Host ('{0,6} {1,11:F3} {2,12:N0} {3,8:F2}s' -f $_.Epoch, $_.Perplexity, $_.TokensPerSecond, $_.Elapsed.TotalSeconds) }
 
 Get-RnnPrediction -Model $model -Prefix 'time traveller' -Length 50 | Format-List | Out-Host
+Write-Host 'Perplexity on the whole book (the model saw only its first 10,000 characters):'
 $text | Measure-Perplexity -Model $model | Format-Table | Out-Host

@@ -72,6 +72,25 @@ public class EvaluationTests
         Assert.Empty(Evaluator.Greedy(model, prefix, 0));
     }
 
+    [Fact]
+    public void EachGeneratedTokenIsTheArgmaxOfAForwardPassOverEverythingBefore()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text, hidden: 8);
+        using (no_grad()) foreach (var p in model.Network.parameters()) p.mul_(20);
+        var prefix = model.Encode(new[] { "the time" });
+        var generated = Evaluator.Greedy(model, prefix, 12);
+        Assert.True(generated.Distinct().Count() > 1, "weights this large should not settle on one token");
+        using (no_grad())
+        {
+            for (var k = 0; k < generated.Length; k++)
+            {
+                var context = prefix.Concat(generated[..k]).ToArray();
+                var (logits, _) = model.Network.call(tensor(context, new long[] { 1, context.Length }), model.Network.InitialState(1));
+                Assert.Equal(logits[-1].argmax().item<long>(), generated[k]);
+            }
+        }
+    }
+
     private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
     {
         public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
