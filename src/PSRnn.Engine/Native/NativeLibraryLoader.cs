@@ -44,7 +44,7 @@ public static class NativeLibraryLoader
                 var path = Path.Combine(directory, OperatingSystem.IsWindows() ? windows : linux);
                 if (!File.Exists(path))
                 {
-                    if (required) throw new NativeLoadException(path, "the file is missing; rebuild the module with build.ps1.");
+                    if (required) throw new NativeLoadException(path, "the file is missing");
                     continue;
                 }
                 LoadOrThrow(path);
@@ -69,14 +69,17 @@ public static class NativeLibraryLoader
         }
         catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
         {
-            throw new NativeLoadException(path, e.Message);
+            // .NET wraps the loader's own words (e.g. dlerror's) in generic advice; keep the loader's line.
+            var reason = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
+            throw new NativeLoadException(path, reason);
         }
     }
 }
 
 /// <summary>A native library of the module's own folder failed to load; the message carries the loader's reason.</summary>
 public sealed class NativeLoadException(string path, string reason)
-    : Exception($"PSRnn could not load the native library '{path}': {reason}")
+    : Exception($"PSRnn could not load the native library '{path}': {reason}. " +
+                "Rebuild the module with 'dotnet pwsh ./build.ps1' (it publishes libtorch beside the module and adapts it to this system).")
 {
     public string LibraryPath { get; } = path;
     public string Reason { get; } = reason;
