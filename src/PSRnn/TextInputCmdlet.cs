@@ -64,13 +64,14 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
             case FileInfo file:
                 ReadFile(file.FullName);
                 break;
-            case IEnumerable<string> many:
-                lines.AddRange(many);
+            case System.Collections.IEnumerable many:
+                // -InputObject @('line', 'line') arrives as one array rather than item by item.
+                foreach (var item in many) AddInput(item);
                 break;
             case var other:
                 Fail("TextExpected", ErrorCategory.InvalidType,
-                    $"{MyInvocation.MyCommand.Name} reads text, but the pipeline gave it a {other.GetType().Name}. " +
-                    "Pipe strings (Get-Content, Get-RnnCorpus) or files; pass a model with -Model.", other);
+                    $"{MyInvocation.MyCommand.Name} reads text, but was given a {other.GetType().Name}. " +
+                    "Give strings (Get-Content, Get-RnnCorpus) or files as input; pass a model with -Model.", other);
                 break;
         }
     }

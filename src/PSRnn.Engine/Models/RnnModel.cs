@@ -51,7 +51,7 @@ public sealed class RnnModel : IDisposable
         var indices = TextOptions.Encode(lines, Vocabulary, maxTokens);
         if (indices.Length == 0)
             throw new TextRejectedException(TextProblem.EmptyText,
-                "There is no text left after preprocessing. Pipe strings in (Get-Content, Get-RnnCorpus) or use -Path.");
+                "There is no text left after preprocessing (d2l's keeps only letters and single spaces). Give text that has letters in it.");
         if (indices.All(i => i == Vocabulary.UnknownIndex))
             throw new TextRejectedException(TextProblem.UnknownText,
                 "Every token of the text is unknown to the model's vocabulary. Use text like the model's training text, or build a new model from this text.");

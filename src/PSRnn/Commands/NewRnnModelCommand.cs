@@ -39,7 +39,7 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     {
         if (HiddenSize <= 0)
             Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"HiddenSize is {HiddenSize}: it must be a positive whole number (e.g. 256).", HiddenSize);
-        if (Threads <= 0 || Threads > Environment.ProcessorCount * 4)
+        if (Threads <= 0 || Threads > Environment.ProcessorCount)
             Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"Threads is {Threads}: give a number from 1 to {Environment.ProcessorCount} (this machine's processors).", Threads);
         var device = DeviceSelector.Resolve(Device);
         if (device is null)
