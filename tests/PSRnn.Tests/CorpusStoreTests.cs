@@ -237,32 +237,13 @@ public sealed class CorpusStoreTests : IDisposable
         Assert.Equal(CorpusErrorKind.NotFound, Assert.Throws<CorpusException>(() => CorpusCatalog.Get("nope")).Kind);
     }
 
-    [Fact]
-    public void TimeMachineSha1_MatchesSharedCopy_SkippedWhenAbsent()
+    [TimeMachineFact]
+    public void TimeMachineSha1_MatchesSharedCopy()
     {
-        var repoRoot = FindRepoRoot();
-        var shared = repoRoot is null ? null : Path.GetFullPath(Path.Combine(repoRoot, "..", "shared", "data", "timemachine.txt"));
-        if (shared is null || !File.Exists(shared))
-        {
-            return; // No shared data checkout on this machine: nothing to compare against.
-        }
-
+        var shared = TestData.TimeMachinePath()!;
         Assert.Equal(CorpusCatalog.TimeMachine.Sha1, CorpusStore.ComputeSha1(shared));
         var store = Store(Path.GetDirectoryName(shared), new NoNetworkHandler());
         Assert.Equal(shared, store.Resolve(CorpusCatalog.TimeMachine));
-    }
-
-    private static string? FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "PSRnn.sln")) || Path.Exists(Path.Combine(dir.FullName, ".git")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>Fails the test loudly if the store touches the network.</summary>

@@ -132,11 +132,10 @@ public sealed class ElfVersionNeedsTests : IDisposable
         Assert.Equal(ElfVersionNeeds.VerFlagWeak, flags[Glibcxx3432]);
     }
 
-    [Fact]
+    [CachedTorchSharpFact]
     public void RealLibTorchSharp_MarkWeakFlipsOnlyTheGlibcxx3432Flag()
     {
-        var original = FindLibTorchSharpInNuGetCache();
-        if (original is null) return; // skipped: TorchSharp 0.107.0 linux-x64 natives not in the NuGet cache
+        var original = TestData.CachedLibTorchSharp()!;
 
         var copy = Temp(File.ReadAllBytes(original));
         var before = File.ReadAllBytes(copy);
@@ -156,12 +155,12 @@ public sealed class ElfVersionNeedsTests : IDisposable
             Assert.Equal(was.Version == Glibcxx3432 ? was with { Flags = ElfVersionNeeds.VerFlagWeak } : was, now);
     }
 
-    [Fact]
+    [CachedTorchSharpFact]
     public void RealLibTorchSharp_PatchIfHostLacksAgainstHostLibStdCxx()
     {
-        var original = FindLibTorchSharpInNuGetCache();
+        var original = TestData.CachedLibTorchSharp()!;
         var host = ElfVersionNeeds.FindHostLibrary("libstdc++.so.6");
-        if (original is null || host is null) return; // skipped: needs Linux, its libstdc++ and the cached natives
+        Assert.NotNull(host);
 
         var copy = Temp(File.ReadAllBytes(original));
         bool hostLacks3432 = !ElfVersionNeeds.HostProvides(host, Glibcxx3432);
@@ -172,11 +171,9 @@ public sealed class ElfVersionNeedsTests : IDisposable
         Assert.Equal(hostLacks3432 ? [Glibcxx3432] : Array.Empty<string>(), weak);
     }
 
-    [Fact]
+    [LinuxFact]
     public void HostProvides_HostLibStdCxx()
     {
-        if (!OperatingSystem.IsLinux()) return; // skipped: not Linux
-
         var host = ElfVersionNeeds.FindHostLibrary("libstdc++.so.6");
 
         Assert.NotNull(host);
@@ -191,14 +188,6 @@ public sealed class ElfVersionNeedsTests : IDisposable
         Assert.Null(ElfVersionNeeds.FindHostLibrary("libpsrnn-does-not-exist.so.42"));
     }
 
-    static string? FindLibTorchSharpInNuGetCache()
-    {
-        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
-        if (string.IsNullOrEmpty(root))
-            root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var path = Path.Combine(root, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
-        return File.Exists(path) ? path : null;
-    }
 
     /// <summary>Asserts that the files differ, and only within the 2-byte vna_flags at <paramref name="flagsOffset"/>.</summary>
     static void AssertOnlyFlagBytesChanged(byte[] before, byte[] after, long flagsOffset)

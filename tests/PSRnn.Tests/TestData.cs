@@ -27,6 +27,16 @@ internal static class TestData
         return new RnnModel(spec, vocabulary, options, seed, CPU, threads: 1);
     }
 
+    /// <summary>TorchSharp's libLibTorchSharp.so as shipped (unpatched), from the NuGet cache.</summary>
+    public static string? CachedLibTorchSharp()
+    {
+        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
+        if (string.IsNullOrEmpty(root))
+            root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var path = Path.Combine(root, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        return File.Exists(path) ? path : null;
+    }
+
     /// <summary>The verified Time Machine copy beside the repository, or null where ../shared is absent.</summary>
     public static string? TimeMachinePath()
     {

@@ -1,16 +1,17 @@
 # The user scenario end to end on the real corpus: corpus | New-RnnModel | Invoke-RnnTraining | Export-Csv,
 # then Measure-Perplexity, Get-HiddenState and Get-RnnPrediction on the trained model.
-# The Time Machine comes from the verified copy in /work/shared/data (via PSRNN_DATA, never the network);
+# The Time Machine comes from the verified copy in ../shared/data beside the repository (via PSRNN_DATA,
+# never the network);
 # the tests that need it are skipped where that copy is absent, and their names say so.
 
 BeforeDiscovery {
-    $BookFolder = '/work/shared/data'
+    $BookFolder = Join-Path $PSScriptRoot '../../../shared/data'
     $HasBook = Test-Path -LiteralPath (Join-Path $BookFolder 'timemachine.txt')
 }
 
 BeforeAll {
     Import-Module $env:PSRNN_TEST_MODULE -Force
-    $BookFolder = '/work/shared/data'
+    $BookFolder = Join-Path $PSScriptRoot '../../../shared/data'
 }
 
 Describe 'The PSRnn module' {
@@ -23,7 +24,7 @@ Describe 'The PSRnn module' {
     }
 }
 
-Describe 'Training on The Time Machine (skipped when /work/shared/data/timemachine.txt is absent)' -Skip:(-not $HasBook) {
+Describe 'Training on The Time Machine (skipped where ../shared/data/timemachine.txt is absent)' -Skip:(-not $HasBook) {
     BeforeAll {
         $savedData = $env:PSRNN_DATA
         $env:PSRNN_DATA = $BookFolder

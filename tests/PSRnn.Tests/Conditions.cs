@@ -1,0 +1,30 @@
+using Xunit;
+
+namespace PSRnn.Tests;
+
+/// <summary>A test that needs ../shared/data/timemachine.txt beside the repository; reported skipped where it is absent.</summary>
+public sealed class TimeMachineFactAttribute : FactAttribute
+{
+    public TimeMachineFactAttribute()
+    {
+        if (TestData.TimeMachinePath() is null) Skip = "../shared/data/timemachine.txt is absent on this machine";
+    }
+}
+
+/// <summary>A test that reads TorchSharp's unpatched Linux natives from the NuGet cache; skipped elsewhere.</summary>
+public sealed class CachedTorchSharpFactAttribute : FactAttribute
+{
+    public CachedTorchSharpFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux()) Skip = "needs Linux";
+        else if (TestData.CachedLibTorchSharp() is null) Skip = "TorchSharp 0.107.0's linux-x64 natives are not in the NuGet cache";
+    }
+}
+
+public sealed class LinuxFactAttribute : FactAttribute
+{
+    public LinuxFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux()) Skip = "needs Linux";
+    }
+}
