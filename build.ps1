@@ -94,22 +94,24 @@ function Invoke-Test {
     dotnet test (Join-Path $root 'tests/PSRnn.Tests/PSRnn.Tests.csproj') -c $Configuration "-p:Backend=$Backend" --no-build --nologo `
         --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal'
     $xunitExit = $LASTEXITCODE
-    $xunit = @{ Passed = 0; Failed = 0 }
+    $xunit = @{ Passed = 0; Failed = 0; Skipped = 0 }
     if (Test-Path $trx) {
         $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
-        $xunit = @{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout }
+        $xunit = @{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+                    Skipped = [int]$counters.notExecuted }
     } elseif ($xunitExit -ne 0) { $xunit.Failed = 1 }
 
     # Pester: in a child pwsh that imports ./out/PSRnn as a user would.
     $pesterJson = Join-Path $results 'pester.json'
     Remove-Item $pesterJson -ErrorAction Ignore
     Invoke-ChildPwsh @('-File', (Join-Path $root 'tests/Invoke-PesterTests.ps1'), '-ModulePath', $moduleDir, '-SummaryPath', $pesterJson)
-    $pester = @{ Passed = 0; Failed = 1 }
+    $pester = @{ Passed = 0; Failed = 1; Skipped = 0 }
     if (Test-Path $pesterJson) { $pester = Get-Content -Raw $pesterJson | ConvertFrom-Json -AsHashtable }
 
     $passed = $xunit.Passed + $pester.Passed
     $failed = $xunit.Failed + $pester.Failed
-    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+    Write-Host ("xunit: {0} passed, {1} failed, {2} skipped; Pester: {3} passed, {4} failed, {5} skipped" -f
+        $xunit.Passed, $xunit.Failed, $xunit.Skipped, $pester.Passed, $pester.Failed, $pester.Skipped)
     Write-Host "tests: $passed passed, $failed failed"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }

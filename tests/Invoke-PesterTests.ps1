@@ -18,5 +18,5 @@ $config.Run.Path = Join-Path $PSScriptRoot 'Pester'
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $result = Invoke-Pester -Configuration $config
-@{ Passed = $result.PassedCount; Failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount } |
+@{ Passed = $result.PassedCount; Skipped = $result.SkippedCount; Failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount } |
     ConvertTo-Json | Set-Content -LiteralPath $SummaryPath
