@@ -95,7 +95,7 @@ Describe 'The objects each cmdlet writes' {
 Describe 'Default views' {
     It 'shows a model as a table of its architecture and progress' {
         $shown = $model | Out-String -Width 200
-        foreach ($header in 'CellType', 'Implementation', 'HiddenSize', 'Parameters', 'Vocabulary', 'Device', 'Epochs', 'Perplexity') {
+        foreach ($header in 'CellType', 'Implementation', 'HiddenSize', 'Params', 'Vocab', 'Device', 'Epochs', 'Perplexity') {
             $shown | Should -Match "\b$header\b"
         }
     }
