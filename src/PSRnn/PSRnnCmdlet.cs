@@ -16,6 +16,9 @@ public abstract class PSRnnCmdlet : PSCmdlet
         ThrowTerminatingError(ErrorFactory.Create(id, category, message, target, inner));
 
     /// <summary>Runs engine code, turning the engine's documented exceptions into PSRnn errors.</summary>
+    protected void Engine(Action work, object? target = null) => Engine(() => { work(); return true; }, target);
+
+    /// <inheritdoc cref="Engine(Action, object?)"/>
     protected T Engine<T>(Func<T> work, object? target = null)
     {
         try

@@ -48,7 +48,7 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
             Epochs = Epochs, BatchSize = BatchSize, NumSteps = NumSteps, LearningRate = LearningRate,
             GradientClip = GradientClip, MaxTokens = MaxTokens, Sampling = Sampling, StateReset = StateReset,
         };
-        Engine(() => { options.Validate(); return 0; }, options);
+        Engine(options.Validate, options);
         var corpus = Engine(() => model.Encode(Lines, MaxTokens));
         WriteVerbose($"Training on {corpus.Length} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
                      $"{model.Threads} thread(s), {Sampling} sampling, state reset {options.EffectiveStateReset}.");
