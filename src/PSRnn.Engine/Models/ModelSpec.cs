@@ -1,6 +1,14 @@
 namespace PSRnn.Engine.Models;
 
-public enum CellType { Rnn }
+public enum CellType
+{
+    /// <summary>Elman RNN: H = tanh(X W_xh + H W_hh + b_h).</summary>
+    Rnn,
+    /// <summary>Gated recurrent unit (reset and update gates).</summary>
+    Gru,
+    /// <summary>Long short-term memory (input, forget, output gates and a memory cell).</summary>
+    Lstm,
+}
 
 public enum Implementation
 {
@@ -10,9 +18,20 @@ public enum Implementation
     Fused,
 }
 
-/// <summary>The architecture of a character-level recurrent language model.</summary>
-public sealed record ModelSpec(CellType CellType, Implementation Implementation, int HiddenSize, int VocabularySize, int NumLayers = 1)
+/// <summary>The architecture of a recurrent language model.</summary>
+/// <param name="Dropout">Dropout on the outputs of every layer but the last (as libtorch's layers do).</param>
+public sealed record ModelSpec(CellType CellType, Implementation Implementation, int HiddenSize, int VocabularySize,
+                               int NumLayers = 1, double Dropout = 0)
 {
-    /// <summary>Rows of the state tensor per layer: LSTM would carry (h, c), the others h alone.</summary>
-    public int StateRowsPerLayer => 1;
+    /// <summary>Rows of the state tensor per layer: LSTM carries (h, c), the others h alone.</summary>
+    public int StateRowsPerLayer => CellType == CellType.Lstm ? 2 : 1;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first value out of range.</summary>
+    public void Validate()
+    {
+        if (HiddenSize <= 0) throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "HiddenSize must be a positive whole number (e.g. 256).");
+        if (NumLayers <= 0) throw new ArgumentOutOfRangeException(nameof(NumLayers), NumLayers, "NumLayers must be a positive whole number (1 to 4 is usual).");
+        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be at least 0 and below 1 (e.g. 0.2).");
+        if (VocabularySize < 2) throw new ArgumentOutOfRangeException(nameof(VocabularySize), VocabularySize, "The vocabulary needs at least one token besides <unk>.");
+    }
 }

@@ -15,6 +15,7 @@ public sealed class RnnModel : IDisposable
 
     public RnnModel(ModelSpec spec, Vocabulary vocabulary, TextOptions textOptions, long seed, Device device, int threads)
     {
+        spec.Validate();
         if (spec.VocabularySize != vocabulary.Count)
             throw new ArgumentException("The spec's vocabulary size differs from the vocabulary's.", nameof(spec));
         Spec = spec;
