@@ -51,13 +51,21 @@ public class EvaluationTests
     {
         using var model = TestData.Model(Implementation.Fused, Text, hidden: 8);
         var tokens = model.Encode(new[] { "time traveller" });
-        var states = Evaluator.HiddenStates(model, tokens);
-        Assert.Equal(14, states.Length);
-        Assert.All(states, s => Assert.Equal(8, s.Length));
-        // Continuing from step 4's state must reproduce steps 5.. of the full run.
-        var resumed = Evaluator.HiddenStates(model, tokens[4..], states[3]);
-        for (var t = 0; t < resumed.Length; t++)
-            Assert.Equal(states[t + 4], resumed[t], new FloatTolerance(1e-5f));
+        var trace = Evaluator.Trace(model, tokens);
+        Assert.Equal(14, trace.Steps);
+        Assert.Equal(8, trace.Hidden(0, 0).Length);
+        Assert.Null(trace.Cell(0, 0));
+        // The trace's top layer equals the network's own per-step outputs.
+        using (no_grad())
+        {
+            var (outputs, _) = model.Network.Encode(model.Network.Row(tokens, 0, tokens.Length), model.Network.InitialState(1));
+            for (var t = 0; t < trace.Steps; t++)
+                Assert.Equal(outputs[t, 0].data<float>().ToArray(), trace.Hidden(t, 0), new FloatTolerance(1e-5f));
+        }
+        // Continuing from step 4's full state must reproduce steps 5.. of the full run.
+        var resumed = Evaluator.Trace(model, tokens[4..], trace.Full(3));
+        for (var t = 0; t < resumed.Steps; t++)
+            Assert.Equal(trace.Hidden(t + 4, 0), resumed.Hidden(t, 0), new FloatTolerance(1e-5f));
     }
 
     [Fact]
@@ -65,11 +73,11 @@ public class EvaluationTests
     {
         using var model = TestData.Model(Implementation.Scratch, Text);
         var prefix = model.Encode(new[] { "the time" });
-        var first = Evaluator.Greedy(model, prefix, 20);
+        var first = TextGenerator.Continue(model, prefix, 20, new Sampler());
         Assert.Equal(20, first.Length);
         Assert.All(first, i => Assert.InRange(i, 0, model.VocabularySize - 1));
-        Assert.Equal(first, Evaluator.Greedy(model, prefix, 20));
-        Assert.Empty(Evaluator.Greedy(model, prefix, 0));
+        Assert.Equal(first, TextGenerator.Continue(model, prefix, 20, new Sampler()));
+        Assert.Empty(TextGenerator.Continue(model, prefix, 0, new Sampler()));
     }
 
     [Fact]
@@ -78,7 +86,7 @@ public class EvaluationTests
         using var model = TestData.Model(Implementation.Fused, Text, hidden: 8);
         using (no_grad()) foreach (var p in model.Network.parameters()) p.mul_(20);
         var prefix = model.Encode(new[] { "the time" });
-        var generated = Evaluator.Greedy(model, prefix, 12);
+        var generated = TextGenerator.Continue(model, prefix, 12, new Sampler());
         Assert.True(generated.Distinct().Count() > 1, "weights this large should not settle on one token");
         using (no_grad())
         {
@@ -89,6 +97,20 @@ public class EvaluationTests
                 Assert.Equal(logits[-1].argmax().item<long>(), generated[k]);
             }
         }
+    }
+
+    [Fact]
+    public void SamplingIsSeededAndTopKOneIsGreedy()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text, hidden: 8);
+        using (no_grad()) foreach (var p in model.Network.parameters()) p.mul_(20);
+        var prefix = model.Encode(new[] { "the" });
+        var warm = new Sampler(Temperature: 1.5, Seed: 4);
+        Assert.Equal(TextGenerator.Continue(model, prefix, 30, warm), TextGenerator.Continue(model, prefix, 30, warm));
+        Assert.NotEqual(TextGenerator.Continue(model, prefix, 30, warm), TextGenerator.Continue(model, prefix, 30, warm with { Seed = 5 }));
+        Assert.Equal(TextGenerator.Continue(model, prefix, 30, new Sampler()),
+                     TextGenerator.Continue(model, prefix, 30, new Sampler(Temperature: 2, TopK: 1, Seed: 9)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TextGenerator.Continue(model, prefix, 3, new Sampler(Temperature: -1)));
     }
 
     private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>

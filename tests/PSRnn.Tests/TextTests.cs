@@ -45,6 +45,33 @@ public class TextTests
         Assert.Equal(vocabulary.Encode(new[] { "a", "b", "c", "a" }), options.Encode(new[] { "abcabc" }, vocabulary, maxTokens: 4));
     }
 
+    [Fact]
+    public void WordTokensComeFromEveryLineAndJoinWithSpaces()
+    {
+        var options = new TextOptions(Preprocessing.D2l, Tokenization.Word);
+        var tokens = options.Tokenize(new[] { "The Time-Machine,", "by H. G. Wells" });
+        Assert.Equal(new[] { "the", "time", "machine", "by", "h", "g", "wells" }, tokens);
+        Assert.Equal("the time machine", options.Join(tokens.Take(3)));
+    }
+
+    [Fact]
+    public void PreprocessingNoneKeepsCasePunctuationLineBreaksAndAnyUnicode()
+    {
+        var options = new TextOptions(Preprocessing.None);
+        var tokens = options.Tokenize(new[] { "Ça va?", "𝄞!" });
+        Assert.Equal(new[] { "Ç", "a", " ", "v", "a", "?", "\n", "𝄞", "!" }, tokens);
+        Assert.Equal("Ça va?\n𝄞!", options.Join(tokens));
+    }
+
+    [Fact]
+    public void TheVocabularyHonoursMinFrequencyFromTheTextOptions()
+    {
+        var options = new TextOptions(Preprocessing.D2l, Tokenization.Word, MinFrequency: 2);
+        var vocabulary = options.BuildVocabulary(new[] { "the cat the dog the cat" });
+        Assert.Equal(new[] { "<unk>", "the", "cat" }, vocabulary.Tokens);
+        Assert.Equal(new long[] { 1, 2, 0 }, options.Encode(new[] { "the cat bird" }, vocabulary));
+    }
+
     [TimeMachineFact]
     public void TheTimeMachineGivesD2lsCorpusAndVocabulary()
     {

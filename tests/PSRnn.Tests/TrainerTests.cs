@@ -74,6 +74,40 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ValidationIsMeasuredEveryEpochOnTheHeldOutTail()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        var corpus = model.Encode(new[] { Text });
+        var (training, validation) = Trainer.HoldOut(corpus, 0.2);
+        Assert.Equal(corpus.Length, training.Length + validation!.Length);
+        Assert.Equal(corpus[^validation.Length..], validation);
+        var records = Trainer.Train(model, training, new TrainingOptions { Epochs = 2, BatchSize = 4, NumSteps = 8, ValidationFraction = 0.2 }, validation: validation).ToList();
+        Assert.All(records, r => Assert.NotNull(r.ValidationPerplexity));
+        // The epoch's figure is the model's perplexity on that text right after the epoch.
+        Assert.Equal(PSRnn.Engine.Evaluation.Evaluator.Perplexity(model, validation).Perplexity, records[^1].ValidationPerplexity!.Value, precision: 9);
+        Assert.True(model.Network.training, "training mode is restored after validation");
+        Assert.Equal(validation, Trainer.HoldOut(corpus, 0.2).Validation);
+        Assert.Null(Trainer.HoldOut(corpus, 0).Validation);
+    }
+
+    [Fact]
+    public void AdamKeepsItsStateAcrossTrainingCallsAndAnotherKindStartsAfresh()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        var corpus = model.Encode(new[] { Text });
+        var adam = new TrainingOptions { Epochs = 1, BatchSize = 4, NumSteps = 8, Optimizer = OptimizerKind.Adam, LearningRate = 0.01, WeightDecay = 1e-4 };
+        var first = Trainer.Train(model, corpus, adam).Single();
+        var kept = model.Optimizer.Current;
+        Assert.Equal((OptimizerKind.Adam, 1e-4), (first.Optimizer, first.WeightDecay));
+        Trainer.Train(model, corpus, adam with { LearningRate = 0.005 }).Single();
+        Assert.Same(kept, model.Optimizer.Current);
+        Assert.Equal(0.005, model.Optimizer.Current!.ParamGroups.Single().LearningRate);
+        Trainer.Train(model, corpus, adam with { Optimizer = OptimizerKind.Sgd }).Single();
+        Assert.NotSame(kept, model.Optimizer.Current);
+        Assert.True(Evaluation(model) < first.Perplexity * 1.5);
+    }
+
+    [Fact]
     public void CancellationStopsWithinAnEpochAndKeepsOnlyCompletedEpochs()
     {
         using var model = TestData.Model(Implementation.Fused, Text);
@@ -100,6 +134,8 @@ public class TrainerTests
         var corpus = model.Encode(new[] { Text });
         var tooShort = Assert.Throws<CorpusTooShortException>(() => Trainer.Train(model, corpus[..50], new TrainingOptions()));
         Assert.Equal(32 * 35 + 35 + 1, tooShort.Needed);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Train(model, corpus, new TrainingOptions { WeightDecay = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Train(model, corpus, new TrainingOptions { ValidationFraction = 1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Train(model, corpus, new TrainingOptions { LearningRate = double.NaN }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Train(model, corpus, new TrainingOptions { GradientClip = double.PositiveInfinity }));
         Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Train(model, corpus, new TrainingOptions { Epochs = 0 }));

@@ -25,9 +25,14 @@ public abstract class RecurrentNetwork : nn.Module<Tensor, Tensor, (Tensor Logit
         return (Decode(outputs), final);
     }
 
-    public Tensor InitialState(long batchSize)
-    {
-        var any = parameters().First();
-        return zeros(new[] { Spec.NumLayers * Spec.StateRowsPerLayer, batchSize, Spec.HiddenSize }, any.dtype, any.device);
-    }
+    public Device Device => parameters().First().device;
+
+    public ScalarType DType => parameters().First().dtype;
+
+    public Tensor InitialState(long batchSize) =>
+        zeros(new[] { Spec.NumLayers * Spec.StateRowsPerLayer, batchSize, Spec.HiddenSize }, DType, Device);
+
+    /// <summary>Token indices as a [1, length] tensor on this network's device.</summary>
+    public Tensor Row(long[] tokens, int start, int length) =>
+        tensor(tokens.AsSpan(start, length).ToArray(), new long[] { 1, length }, device: Device);
 }

@@ -36,10 +36,14 @@ public sealed class RnnModel : IDisposable
     public int Threads { get; }
     public IReadOnlyList<EpochRecord> History => history;
 
+    /// <summary>The optimizer kept between training calls (and saved with the model).</summary>
+    public OptimizerSlot Optimizer { get; } = new();
+
     public CellType CellType => Spec.CellType;
     public Implementation Implementation => Spec.Implementation;
     public int HiddenSize => Spec.HiddenSize;
     public int NumLayers => Spec.NumLayers;
+    public double Dropout => Spec.Dropout;
     public int VocabularySize => Vocabulary.Count;
     public string Device => TorchDevice.type == TorchSharp.DeviceType.CUDA ? "Cuda" : "Cpu";
     public long ParameterCount => Network.parameters().Sum(p => p.numel());
@@ -78,7 +82,11 @@ public sealed class RnnModel : IDisposable
         if (get_num_threads() != Threads) set_num_threads(Threads);
     }
 
-    public void Dispose() => Network.Dispose();
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        Network.Dispose();
+    }
 
     public override string ToString() =>
         $"{Implementation} {CellType}, {HiddenSize} hidden, vocabulary {VocabularySize}, {EpochsTrained} epochs";

@@ -1,10 +1,15 @@
 namespace PSRnn.Engine.Text;
 
 /// <summary>How a model turns raw lines into token indices; stored with the model and reused for every call.</summary>
-public sealed record TextOptions(Preprocessing Preprocessing = Preprocessing.D2l, Tokenization Tokenization = Tokenization.Char)
+/// <param name="MinFrequency">Tokens seen fewer times than this when the vocabulary is built map to &lt;unk&gt;.</param>
+public sealed record TextOptions(Preprocessing Preprocessing = Preprocessing.D2l, Tokenization Tokenization = Tokenization.Char, int MinFrequency = 1)
 {
     public List<string> Tokenize(IEnumerable<string> lines) =>
-        Tokenizer.Tokenize(TextPreprocessor.Apply(lines, Preprocessing), Tokenization);
+        Tokenizer.Tokenize(TextPreprocessor.Apply(lines, Preprocessing, Tokenization), Tokenization);
+
+    public string Join(IEnumerable<string> tokens) => Tokenizer.Join(tokens, Tokenization);
+
+    public Vocabulary BuildVocabulary(IEnumerable<string> lines) => Vocabulary.Build(Tokenize(lines), MinFrequency);
 
     /// <summary>Token indices of the text; <paramref name="maxTokens"/> &gt; 0 keeps only the first N (d2l's max_tokens).</summary>
     public long[] Encode(IEnumerable<string> lines, Vocabulary vocabulary, int maxTokens = 0)

@@ -35,14 +35,14 @@ public static class TextPreprocessor
     }
 
     /// <summary>
-    /// Normalises each line and joins them with no separator, as d2l's char-level corpus does
-    /// (the line break itself is dropped, so words at line ends touch).
+    /// Normalises each line and joins them. d2l's char-level corpus joins preprocessed lines with no
+    /// separator (so words at line ends touch); text kept as it is keeps its line breaks; words are
+    /// separated by a space so that lines never glue two words together.
     /// </summary>
-    public static string Apply(IEnumerable<string> lines, Preprocessing preprocessing)
+    public static string Apply(IEnumerable<string> lines, Preprocessing preprocessing, Tokenization tokenization = Tokenization.Char)
     {
-        var builder = new StringBuilder();
-        foreach (var line in lines)
-            builder.Append(preprocessing == Preprocessing.D2l ? D2lLine(line) : line);
-        return builder.ToString();
+        var separator = tokenization == Tokenization.Word ? " " : preprocessing == Preprocessing.None ? "\n" : "";
+        var normalised = preprocessing == Preprocessing.D2l ? lines.Select(D2lLine) : lines;
+        return string.Join(separator, normalised);
     }
 }

@@ -13,6 +13,9 @@ public sealed record EpochRecord
     public double Perplexity { get; init; }
     public double Loss { get; init; }
     public long Tokens { get; init; }
+    /// <summary>Perplexity on the validation text after this epoch; null when there is none.</summary>
+    public double? ValidationPerplexity { get; init; }
+    public double? ValidationLoss { get; init; }
     public double TokensPerSecond { get; init; }
     public TimeSpan Elapsed { get; init; }
     public CellType CellType { get; init; }
@@ -26,6 +29,9 @@ public sealed record EpochRecord
     public double LearningRate { get; init; }
     public double GradientClip { get; init; }
     public int MaxTokens { get; init; }
+    public OptimizerKind Optimizer { get; init; }
+    public double WeightDecay { get; init; }
+    public double Dropout { get; init; }
     public long Seed { get; init; }
     public int Threads { get; init; }
     public string Device { get; init; } = "Cpu";

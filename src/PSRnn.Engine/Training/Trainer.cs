@@ -13,21 +13,34 @@ namespace PSRnn.Engine.Training;
 /// </summary>
 public static class Trainer
 {
-    public static IEnumerable<EpochRecord> Train(RnnModel model, long[] corpus, TrainingOptions options, CancellationToken cancellation = default)
+    /// <param name="validation">Text to measure after every epoch (null: none).</param>
+    public static IEnumerable<EpochRecord> Train(RnnModel model, long[] corpus, TrainingOptions options,
+                                                 CancellationToken cancellation = default, long[]? validation = null)
     {
         options.Validate();
+        if (validation is { Length: < 2 })
+            throw new CorpusTooShortException(validation.Length, 2, "Validation needs at least two tokens: hold out more text.");
         var needed = SequenceSampler.MinimumTokens(options.Sampling, options.BatchSize, options.NumSteps);
         if (corpus.Length < needed)
-            throw new CorpusTooShortException(corpus.Length, needed, options.BatchSize, options.NumSteps);
-        return Run(model, corpus, options, cancellation);
+            throw new CorpusTooShortException(corpus.Length, needed,
+                $"batch size {options.BatchSize} with {options.NumSteps} steps needs at least {needed}. Give more text, or lower -BatchSize or -NumSteps.");
+        return Run(model, corpus, options, cancellation, validation);
     }
 
-    private static IEnumerable<EpochRecord> Run(RnnModel model, long[] corpus, TrainingOptions options, CancellationToken cancellation)
+    /// <summary>Splits off the last <paramref name="fraction"/> of a corpus for validation.</summary>
+    public static (long[] Training, long[]? Validation) HoldOut(long[] corpus, double fraction)
+    {
+        if (fraction <= 0) return (corpus, null);
+        var held = (int)Math.Round(corpus.Length * fraction);
+        return (corpus[..^held], corpus[^held..]);
+    }
+
+    private static IEnumerable<EpochRecord> Run(RnnModel model, long[] corpus, TrainingOptions options, CancellationToken cancellation, long[]? validation)
     {
         using var claim = model.Acquire("training");
         model.ApplyThreads();
         var network = model.Network;
-        using var optimizer = optim.SGD(network.parameters(), options.LearningRate);
+        var optimizer = model.Optimizer.For(network.parameters(), options);
         using var stepper = new MinibatchStepper(network, options.EffectiveStateReset, optimizer, options.GradientClip);
         network.train();
         for (var i = 0; i < options.Epochs; i++)
@@ -47,6 +60,8 @@ public static class Trainer
                 tokens += count;
             }
             clock.Stop();
+            var checkedOn = validation is null ? null : Evaluation.Evaluator.PerplexityOf(network, validation);
+            network.train();
             var meanLoss = lossSum / tokens;
             var record = Describe(model, options) with
             {
@@ -54,6 +69,8 @@ public static class Trainer
                 Loss = meanLoss,
                 Perplexity = Math.Exp(meanLoss),
                 Tokens = tokens,
+                ValidationPerplexity = checkedOn?.Perplexity,
+                ValidationLoss = checkedOn?.CrossEntropy,
                 Elapsed = clock.Elapsed,
                 TokensPerSecond = tokens / clock.Elapsed.TotalSeconds,
             };
@@ -84,15 +101,17 @@ public static class Trainer
         LearningRate = options.LearningRate,
         GradientClip = options.GradientClip,
         MaxTokens = options.MaxTokens,
+        Optimizer = options.Optimizer,
+        WeightDecay = options.WeightDecay,
+        Dropout = model.Dropout,
         Seed = model.Seed,
         Threads = model.Threads,
         Device = model.Device,
     };
 }
 
-public sealed class CorpusTooShortException(int tokens, int needed, int batchSize, int numSteps)
-    : ArgumentException($"The text has {tokens} tokens, but batch size {batchSize} with {numSteps} steps needs at least {needed}. " +
-                        "Give more text, or lower -BatchSize or -NumSteps.")
+public sealed class CorpusTooShortException(int tokens, int needed, string requirement)
+    : ArgumentException($"The text has {tokens} tokens, but {requirement}")
 {
     public int Tokens { get; } = tokens;
     public int Needed { get; } = needed;

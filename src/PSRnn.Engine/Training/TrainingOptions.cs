@@ -11,6 +11,14 @@ public enum StateReset
     EveryEpoch,
 }
 
+public enum OptimizerKind
+{
+    /// <summary>Plain stochastic gradient descent, as in d2l.</summary>
+    Sgd,
+    /// <summary>Adam with PyTorch's default betas (0.9, 0.999).</summary>
+    Adam,
+}
+
 public sealed record TrainingOptions
 {
     public int Epochs { get; init; } = 10;
@@ -21,6 +29,10 @@ public sealed record TrainingOptions
     public int MaxTokens { get; init; }
     public Sampling Sampling { get; init; } = Sampling.Sequential;
     public StateReset? StateReset { get; init; }
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+    public double WeightDecay { get; init; }
+    /// <summary>Share of the corpus held out from its end for validation (0: none).</summary>
+    public double ValidationFraction { get; init; }
 
     /// <summary>d2l ties the state policy to the sampler; this is that default when none is given.</summary>
     public StateReset EffectiveStateReset =>
@@ -34,6 +46,10 @@ public sealed record TrainingOptions
         Positive(NumSteps, nameof(NumSteps));
         PositiveFinite(LearningRate, nameof(LearningRate));
         PositiveFinite(GradientClip, nameof(GradientClip));
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be 0 or a positive finite number.");
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be at least 0 and below 1 (e.g. 0.1).");
         if (MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be 0 (all tokens) or positive.");
     }
 

@@ -6,7 +6,7 @@ namespace PSRnn.Commands;
 
 /// <summary>Runs text through a model and returns the hidden state after every token.</summary>
 [Cmdlet(VerbsCommon.Get, "HiddenState")]
-[OutputType(typeof(HiddenStateStep))]
+[OutputType(typeof(HiddenStateStep), typeof(float[,]))]
 public sealed class GetHiddenStateCommand : PSRnnCmdlet
 {
     [Parameter(Mandatory = true)]
@@ -17,21 +17,52 @@ public sealed class GetHiddenStateCommand : PSRnnCmdlet
     [AllowEmptyString]
     public string? Text { get; set; }
 
-    /// <summary>The state to start from (HiddenSize values, e.g. the State of an earlier step); zeros when absent.</summary>
+    /// <summary>The state to start from: every layer's state, flat (the FullState of an earlier step); zeros when absent.</summary>
     [Parameter]
     public float[]? InitialState { get; set; }
+
+    /// <summary>Which layer to report, 0 for the first; the top layer when absent.</summary>
+    [Parameter]
+    public int? Layer { get; set; }
+
+    /// <summary>Return one [steps, hidden] matrix instead of an object per step.</summary>
+    [Parameter]
+    public SwitchParameter AsMatrix { get; set; }
+
+    /// <summary>With -AsMatrix: the hidden state h (default) or an LSTM's memory cell c.</summary>
+    [Parameter]
+    public StateComponent Component { get; set; } = StateComponent.Hidden;
 
     protected override void ProcessRecord()
     {
         var model = Model!;
-        var tokens = model.TextOptions.Tokenize(new[] { Text ?? "" });
-        var indices = Engine(() => model.Encode(new[] { Text ?? "" }));
-        var expected = model.NumLayers * model.HiddenSize;
+        var layer = Layer ?? model.NumLayers - 1;
+        if (layer < 0 || layer >= model.NumLayers)
+            Fail("InvalidLayer", ErrorCategory.InvalidArgument, $"-Layer is {layer}: this model's layers are 0 to {model.NumLayers - 1}.", Layer);
+        if (Component == StateComponent.Cell && model.CellType != CellType.Lstm)
+            Fail("NoCellState", ErrorCategory.InvalidArgument, $"A {model.CellType} has no memory cell; -Component Cell needs an LSTM. Use -Component Hidden.", Component);
+        var expected = model.NumLayers * model.Spec.StateRowsPerLayer * model.HiddenSize;
         if (InitialState is not null && InitialState.Length != expected)
             Fail("InvalidInitialState", ErrorCategory.InvalidArgument,
-                $"-InitialState has {InitialState.Length} values; this model's state has {expected} (NumLayers x HiddenSize).", InitialState);
-        var states = Engine(() => Evaluator.HiddenStates(model, indices, InitialState), model);
-        for (var t = 0; t < states.Length; t++)
-            WriteObject(new HiddenStateStep(t + 1, tokens[t], states[t]));
+                $"-InitialState has {InitialState.Length} values; this model's state has {expected} (layers x {(model.Spec.StateRowsPerLayer == 2 ? "2 (h and c) x " : "")}hidden size). Pass an earlier step's FullState.", InitialState);
+        var lines = new[] { Text ?? "" };
+        var indices = Engine(() => model.Encode(lines));
+        var tokens = model.TextOptions.Tokenize(lines);
+        var trace = Engine(() => Evaluator.Trace(model, indices, InitialState), model);
+        if (AsMatrix)
+        {
+            var matrix = new float[trace.Steps, model.HiddenSize];
+            for (var t = 0; t < trace.Steps; t++)
+            {
+                var row = Component == StateComponent.Cell ? trace.Cell(t, layer)! : trace.Hidden(t, layer);
+                for (var j = 0; j < row.Length; j++) matrix[t, j] = row[j];
+            }
+            WriteObject(matrix, enumerateCollection: false);
+            return;
+        }
+        for (var t = 0; t < trace.Steps; t++)
+            WriteObject(new HiddenStateStep(t + 1, tokens[t], layer, trace.Hidden(t, layer), trace.Cell(t, layer), trace.Full(t)));
     }
 }
+
+public enum StateComponent { Hidden, Cell }

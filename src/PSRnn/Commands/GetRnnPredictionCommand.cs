@@ -20,15 +20,31 @@ public sealed class GetRnnPredictionCommand : PSRnnCmdlet
     [Parameter]
     public int Length { get; set; } = 50;
 
+    /// <summary>0 (default) always takes the most likely token, as d2l's predict; higher values sample more freely.</summary>
+    [Parameter]
+    public double Temperature { get; set; }
+
+    /// <summary>When sampling, choose only among the K most likely tokens (0: all).</summary>
+    [Parameter]
+    public int TopK { get; set; }
+
+    /// <summary>Seeds the sampling, so a prediction with Temperature above 0 can be repeated.</summary>
+    [Parameter]
+    public int Seed { get; set; }
+
     protected override void ProcessRecord()
     {
         var model = Model!;
         if (Length < 0)
             Fail("InvalidLength", ErrorCategory.InvalidArgument, $"-Length is {Length}: give the number of tokens to generate, 0 or more.", Length);
         var prefix = Engine(() => model.Encode(new[] { Prefix ?? "" }));
-        var generated = Engine(() => Evaluator.Greedy(model, prefix, Length), model);
+        var sampler = new Sampler(Temperature, TopK, Seed);
+        var generated = Engine(() => TextGenerator.Continue(model, prefix, Length, sampler), model);
         var tokens = generated.Select(i => model.Vocabulary[i]).ToArray();
-        var preprocessed = model.TextOptions.Tokenize(new[] { Prefix ?? "" });
-        WriteObject(new Prediction(string.Concat(preprocessed), string.Concat(tokens), tokens));
+        var text = model.TextOptions;
+        var prefixText = text.Join(text.Tokenize(new[] { Prefix ?? "" }));
+        // Words need a space between the prefix and what follows; characters carry their own.
+        var separator = text.Tokenization == PSRnn.Engine.Text.Tokenization.Word && tokens.Length > 0 ? " " : "";
+        WriteObject(new Prediction(prefixText, separator + text.Join(tokens), tokens));
     }
 }

@@ -40,6 +40,20 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
     [Parameter]
     public StateReset? StateReset { get; set; }
 
+    [Parameter]
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Sgd;
+
+    [Parameter]
+    public double WeightDecay { get; set; }
+
+    /// <summary>Text measured after every epoch (ValidationPerplexity); not trained on.</summary>
+    [Parameter]
+    public string[]? ValidationText { get; set; }
+
+    /// <summary>Share of the text held out from its end for validation instead of -ValidationText.</summary>
+    [Parameter]
+    public double ValidationFraction { get; set; }
+
     protected override void EndProcessing()
     {
         var model = Model!;
@@ -47,14 +61,19 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
         {
             Epochs = Epochs, BatchSize = BatchSize, NumSteps = NumSteps, LearningRate = LearningRate,
             GradientClip = GradientClip, MaxTokens = MaxTokens, Sampling = Sampling, StateReset = StateReset,
+            Optimizer = Optimizer, WeightDecay = WeightDecay, ValidationFraction = ValidationFraction,
         };
         Engine(options.Validate, options);
-        var corpus = Engine(() => model.Encode(Lines, MaxTokens));
+        if (ValidationText is not null && ValidationFraction > 0)
+            Fail("ParameterConflict", ErrorCategory.InvalidArgument, "Give either -ValidationText or -ValidationFraction, not both.");
+        var (corpus, validation) = Trainer.HoldOut(Engine(() => model.Encode(Lines, MaxTokens)), ValidationFraction);
+        if (ValidationText is not null) validation = Engine(() => model.Encode(ValidationText), ValidationText);
         WriteVerbose($"Training on {corpus.Length} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
-                     $"{model.Threads} thread(s), {Sampling} sampling, state reset {options.EffectiveStateReset}.");
+                     $"{model.Threads} thread(s), {Sampling} sampling, state reset {options.EffectiveStateReset}, {Optimizer}" +
+                     (validation is null ? "." : $", validating on {validation.Length} tokens."));
         var progress = new ProgressRecord(1, "Invoke-RnnTraining", $"Training {model}") { PercentComplete = 0 };
         WriteProgress(progress);
-        var epochs = Engine(() => Trainer.Train(model, corpus, options, Cancellation), model);
+        var epochs = Engine(() => Trainer.Train(model, corpus, options, Cancellation, validation), model);
         var done = 0;
         try
         {

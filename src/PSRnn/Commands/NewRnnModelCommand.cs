@@ -20,6 +20,24 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     [Parameter]
     public int HiddenSize { get; set; } = 256;
 
+    [Parameter]
+    public int NumLayers { get; set; } = 1;
+
+    /// <summary>Dropout between stacked layers (training only); needs NumLayers of 2 or more to matter.</summary>
+    [Parameter]
+    public double Dropout { get; set; }
+
+    [Parameter]
+    public Tokenization Tokenization { get; set; } = Tokenization.Char;
+
+    /// <summary>D2l: letters only, lowercased. None: the text as it is, any Unicode, line breaks kept.</summary>
+    [Parameter]
+    public Preprocessing Preprocessing { get; set; } = Preprocessing.D2l;
+
+    /// <summary>Tokens seen fewer times than this in the text map to &lt;unk&gt;.</summary>
+    [Parameter]
+    public int MinFrequency { get; set; } = 1;
+
     /// <summary>Seeds weight initialisation and the samplers; a random seed is drawn (and kept on the model) when absent.</summary>
     [Parameter]
     public long? Seed { get; set; }
@@ -37,20 +55,21 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
 
     protected override void EndProcessing()
     {
-        if (HiddenSize <= 0)
-            Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"HiddenSize is {HiddenSize}: it must be a positive whole number (e.g. 256).", HiddenSize);
         if (Threads <= 0 || Threads > Environment.ProcessorCount)
             Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"Threads is {Threads}: give a number from 1 to {Environment.ProcessorCount} (this machine's processors).", Threads);
+        if (MinFrequency <= 0)
+            Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"MinFrequency is {MinFrequency}: give a whole number of 1 or more.", MinFrequency);
         var device = DeviceSelector.Resolve(Device);
         if (device is null)
             Fail("CudaUnavailable", ErrorCategory.ResourceUnavailable,
                 "CUDA is not available here: this build of PSRnn or this machine has no CUDA GPU. Use -Device Cpu, or -Device Auto to take a GPU only when there is one.", Device);
-        var textOptions = new TextOptions();
+        var textOptions = new TextOptions(Preprocessing, Tokenization, MinFrequency);
         var vocabulary = BuildVocabulary(textOptions);
         var seed = Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
-        var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count);
-        WriteVerbose($"Creating a {Implementation} {CellType} with {HiddenSize} hidden units, vocabulary {vocabulary.Count}, seed {seed}, on {device!.type}.");
-        WriteObject(new RnnModel(spec, vocabulary, textOptions, seed, device, Threads));
+        var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count, NumLayers, Dropout);
+        Engine(spec.Validate, spec);
+        WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}), vocabulary {vocabulary.Count}, seed {seed}, on {device!.type}, {Threads} thread(s).");
+        WriteObject(Engine(() => new RnnModel(spec, vocabulary, textOptions, seed, device, Threads)));
     }
 
     private Vocabulary BuildVocabulary(TextOptions textOptions)
@@ -66,6 +85,6 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
         if (corpus.Count == 0)
             Fail("EmptyText", ErrorCategory.InvalidData,
                 "There is no text to build a vocabulary from (after preprocessing, nothing is left). Pipe the training text in, e.g. Get-RnnCorpus -Name TimeMachine | New-RnnModel, or give -Vocabulary.");
-        return PSRnn.Engine.Text.Vocabulary.Build(corpus);
+        return PSRnn.Engine.Text.Vocabulary.Build(corpus, MinFrequency);
     }
 }

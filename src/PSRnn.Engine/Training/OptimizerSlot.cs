@@ -1,0 +1,37 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PSRnn.Engine.Training;
+
+/// <summary>
+/// The optimizer a model keeps between training calls, so that continuing (or resuming from a
+/// file) keeps Adam's moment estimates. A call with another kind or weight decay starts afresh.
+/// </summary>
+public sealed class OptimizerSlot : IDisposable
+{
+    public OptimizerKind Kind { get; private set; }
+    public double WeightDecay { get; private set; }
+    public optim.Optimizer? Current { get; private set; }
+
+    /// <summary>The optimizer for these options: the kept one (with the new learning rate) or a new one.</summary>
+    public optim.Optimizer For(IEnumerable<TorchSharp.Modules.Parameter> parameters, TrainingOptions options)
+    {
+        if (Current is null || Kind != options.Optimizer || WeightDecay != options.WeightDecay)
+        {
+            Current?.Dispose();
+            Current = options.Optimizer == OptimizerKind.Adam
+                ? optim.Adam(parameters, options.LearningRate, weight_decay: options.WeightDecay)
+                : optim.SGD(parameters, options.LearningRate, weight_decay: options.WeightDecay);
+            Kind = options.Optimizer;
+            WeightDecay = options.WeightDecay;
+        }
+        foreach (var group in Current.ParamGroups) group.LearningRate = options.LearningRate;
+        return Current;
+    }
+
+    public void Dispose()
+    {
+        Current?.Dispose();
+        Current = null;
+    }
+}
