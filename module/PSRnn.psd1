@@ -17,6 +17,8 @@
         'Measure-Perplexity'
         'Get-HiddenState'
         'Get-RnnPrediction'
+        'Export-RnnModel'
+        'Import-RnnModel'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

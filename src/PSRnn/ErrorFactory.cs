@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Native;
+using PSRnn.Engine.Persistence;
 using PSRnn.Engine.Text;
 using PSRnn.Engine.Training;
 
@@ -25,6 +26,20 @@ internal static class ErrorFactory
             CorpusErrorKind.NotFound => ErrorCategory.ObjectNotFound,
             _ => ErrorCategory.ConnectionError,
         }, e.Message, target, e),
+        ModelFileException file => Create(file.Problem switch
+        {
+            ModelFileProblem.NotFound => "FileNotFound",
+            ModelFileProblem.AlreadyExists => "FileExists",
+            ModelFileProblem.WriteFailed => "WriteFailed",
+            ModelFileProblem.NewerFormat => "UnsupportedModelVersion",
+            _ => "InvalidModelFile",
+        }, file.Problem switch
+        {
+            ModelFileProblem.NotFound => ErrorCategory.ObjectNotFound,
+            ModelFileProblem.AlreadyExists => ErrorCategory.ResourceExists,
+            ModelFileProblem.WriteFailed => file.InnerException is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError,
+            _ => ErrorCategory.InvalidData,
+        }, e.Message, target ?? file.FilePath, e),
         NativeLoadException => Create("NativeLoadFailed", ErrorCategory.ResourceUnavailable, e.Message, target, e),
         _ => null,
     };

@@ -11,10 +11,10 @@ public sealed class OptimizerSlot : IDisposable
 {
     public OptimizerKind Kind { get; private set; }
     public double WeightDecay { get; private set; }
-    public optim.Optimizer? Current { get; private set; }
+    public TorchSharp.Modules.OptimizerHelper? Current { get; private set; }
 
     /// <summary>The optimizer for these options: the kept one (with the new learning rate) or a new one.</summary>
-    public optim.Optimizer For(IEnumerable<TorchSharp.Modules.Parameter> parameters, TrainingOptions options)
+    public TorchSharp.Modules.OptimizerHelper For(IEnumerable<TorchSharp.Modules.Parameter> parameters, TrainingOptions options)
     {
         if (Current is null || Kind != options.Optimizer || WeightDecay != options.WeightDecay)
         {
@@ -27,6 +27,13 @@ public sealed class OptimizerSlot : IDisposable
         }
         foreach (var group in Current.ParamGroups) group.LearningRate = options.LearningRate;
         return Current;
+    }
+
+    /// <summary>Rebuilds a saved optimizer and loads its state (e.g. Adam's moments and step count).</summary>
+    public void Restore(IEnumerable<TorchSharp.Modules.Parameter> parameters, OptimizerKind kind, double learningRate, double weightDecay, BinaryReader state)
+    {
+        For(parameters, new TrainingOptions { Optimizer = kind, LearningRate = learningRate, WeightDecay = weightDecay });
+        Current!.load_state_dict(state);
     }
 
     public void Dispose()

@@ -48,6 +48,7 @@ public static class Trainer
             var epoch = model.EpochsTrained + 1;
             // The sampler's randomness is a function of (seed, epoch): continued training stays reproducible.
             var random = new Random(EpochSeed(model.Seed, epoch));
+            if (model.Dropout > 0) NetworkFactory.Reseed(EpochSeed(model.Seed, epoch));
             var clock = Stopwatch.StartNew();
             double lossSum = 0;
             long tokens = 0;

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PSRnn.Engine.Data;
 using PSRnn.Engine.Models;
+using PSRnn.Engine.Persistence;
 using PSRnn.Engine.Training;
 
 namespace PSRnn.Commands;
@@ -54,6 +55,15 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
     [Parameter]
     public double ValidationFraction { get; set; }
 
+    /// <summary>A model file rewritten (atomically) during training, loadable with Import-RnnModel.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>Write the checkpoint every N epochs (and after the last one).</summary>
+    [Parameter]
+    public int CheckpointEvery { get; set; } = 1;
+
     protected override void EndProcessing()
     {
         var model = Model!;
@@ -64,6 +74,9 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
             Optimizer = Optimizer, WeightDecay = WeightDecay, ValidationFraction = ValidationFraction,
         };
         Engine(options.Validate, options);
+        if (CheckpointEvery <= 0)
+            Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"CheckpointEvery is {CheckpointEvery}: give a positive number of epochs.", CheckpointEvery);
+        var checkpoint = CheckpointPath is null ? null : GetUnresolvedProviderPathFromPSPath(CheckpointPath);
         if (ValidationText is not null && ValidationFraction > 0)
             Fail("ParameterConflict", ErrorCategory.InvalidArgument, "Give either -ValidationText or -ValidationFraction, not both.");
         var (corpus, validation) = Trainer.HoldOut(Engine(() => model.Encode(Lines, MaxTokens)), ValidationFraction);
@@ -83,6 +96,11 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
                 progress.PercentComplete = 100 * done / Epochs;
                 progress.StatusDescription = $"Epoch {epoch.Epoch}: perplexity {epoch.Perplexity:F3}, {epoch.TokensPerSecond:F0} tokens/s";
                 WriteProgress(progress);
+                if (checkpoint is not null && (done % CheckpointEvery == 0 || done == Epochs))
+                {
+                    ModelFile.Save(model, checkpoint, overwrite: true);
+                    WriteVerbose($"Checkpoint after epoch {epoch.Epoch} written to {checkpoint}.");
+                }
                 WriteObject(epoch);
             }
         }

@@ -1,0 +1,155 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using PSRnn.Engine.Models;
+using PSRnn.Engine.Text;
+using static TorchSharp.torch;
+
+namespace PSRnn.Engine.Persistence;
+
+/// <summary>
+/// One file per model: a zip holding manifest.json (architecture, vocabulary, text options,
+/// history, optimizer settings, checksums), weights.bin and, once trained, optimizer.bin.
+/// Writes go to a temporary file in the same folder that is renamed over the target only when
+/// complete, so a crash leaves either the old file or the new one, never a mix.
+/// </summary>
+public static class ModelFile
+{
+    private const string ManifestEntry = "manifest.json";
+    private const string WeightsEntry = "weights.bin";
+    private const string OptimizerEntry = "optimizer.bin";
+
+    public static void Save(RnnModel model, string path, bool overwrite)
+    {
+        path = Path.GetFullPath(path);
+        if (!overwrite && File.Exists(path))
+            throw new ModelFileException(ModelFileProblem.AlreadyExists, path, $"'{path}' already exists. Use -Force to replace it, or choose another path.");
+        if (Directory.Exists(path))
+            throw new ModelFileException(ModelFileProblem.WriteFailed, path, $"'{path}' is a folder. Give a file path, e.g. '{Path.Combine(path, "model.psrnn")}'.");
+        var folder = Path.GetDirectoryName(path)!;
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+                {
+                    var checksums = new Dictionary<string, string>
+                    {
+                        [WeightsEntry] = Write(zip, WeightsEntry, writer => model.Network.save(writer)),
+                    };
+                    var optimizer = model.Optimizer.Current;
+                    if (optimizer is not null)
+                        checksums[OptimizerEntry] = Write(zip, OptimizerEntry, writer => optimizer.save_state_dict(writer));
+                    Write(zip, ManifestEntry, writer => writer.Write(JsonSerializer.SerializeToUtf8Bytes(Describe(model, checksums), ModelManifest.Json)));
+                }
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not ModelFileException)
+        {
+            DeleteIfPresent(temporary);
+            throw new ModelFileException(ModelFileProblem.WriteFailed, path,
+                $"Could not write '{path}': {e.Message} Check that the folder exists and is writable.", e);
+        }
+        catch
+        {
+            DeleteIfPresent(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Reads a model file; <paramref name="device"/> null keeps the file's device when it is available here.</summary>
+    public static RnnModel Load(string path, Device? device = null)
+    {
+        path = Path.GetFullPath(path);
+        if (!File.Exists(path))
+            throw new ModelFileException(ModelFileProblem.NotFound, path, $"The model file '{path}' does not exist. Check the path.");
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var manifest = ReadManifest(zip, path);
+            var bytes = manifest.Entries.ToDictionary(e => e.Key, e => ReadVerified(zip, e.Key, e.Value, path));
+            if (!bytes.ContainsKey(WeightsEntry)) throw Invalid(path, "it has no weights");
+            var vocabulary = new Vocabulary(manifest.Vocabulary);
+            device ??= manifest.Device == "Cuda" && Devices.CudaAvailable ? CUDA : CPU;
+            var threads = Math.Clamp(manifest.Threads, 1, Environment.ProcessorCount);
+            var model = new RnnModel(manifest.Spec, vocabulary, manifest.Text, manifest.Seed, device, threads);
+            using (var reader = new BinaryReader(new MemoryStream(bytes[WeightsEntry])))
+                model.Network.load(reader);
+            foreach (var epoch in manifest.History) model.Record(epoch);
+            if (manifest.Optimizer is { } saved && bytes.TryGetValue(OptimizerEntry, out var state))
+            {
+                using var reader = new BinaryReader(new MemoryStream(state));
+                model.Optimizer.Restore(model.Network.parameters(), saved.Kind, saved.LearningRate, saved.WeightDecay, reader);
+            }
+            return model;
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException or NotSupportedException
+                                  || e.GetType().Namespace == "TorchSharp")
+        {
+            throw Invalid(path, e.Message, e);
+        }
+    }
+
+    private static ModelManifest ReadManifest(ZipArchive zip, string path)
+    {
+        var entry = zip.GetEntry(ManifestEntry) ?? throw Invalid(path, "it has no manifest.json");
+        using var stream = entry.Open();
+        var node = JsonSerializer.Deserialize<JsonElement>(stream, ModelManifest.Json);
+        if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty("format", out var format) || format.GetString() != ModelManifest.FormatName)
+            throw Invalid(path, "its manifest does not describe a PSRnn model");
+        var version = node.TryGetProperty("formatVersion", out var v) && v.TryGetInt32(out var n) ? n : 0;
+        if (version > ModelManifest.CurrentFormatVersion)
+            throw new ModelFileException(ModelFileProblem.NewerFormat, path,
+                $"'{path}' was written by a newer PSRnn (model format {version}; this one reads up to {ModelManifest.CurrentFormatVersion}). Update the PSRnn module to load it.");
+        if (version < 1) throw Invalid(path, "its manifest has no valid formatVersion");
+        return node.Deserialize<ModelManifest>(ModelManifest.Json) ?? throw Invalid(path, "its manifest is empty");
+    }
+
+    private static byte[] ReadVerified(ZipArchive zip, string name, string sha256, string path)
+    {
+        var entry = zip.GetEntry(name) ?? throw Invalid(path, $"the entry {name} is missing");
+        using var stream = entry.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        var bytes = copy.ToArray();
+        if (!Convert.ToHexString(SHA256.HashData(bytes)).Equals(sha256, StringComparison.OrdinalIgnoreCase))
+            throw Invalid(path, $"the checksum of {name} does not match: the file is corrupted");
+        return bytes;
+    }
+
+    private static string Write(ZipArchive zip, string name, Action<BinaryWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) write(writer);
+        var bytes = buffer.ToArray();
+        using (var entry = zip.CreateEntry(name, CompressionLevel.Fastest).Open()) entry.Write(bytes);
+        return Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+    }
+
+    private static ModelManifest Describe(RnnModel model, Dictionary<string, string> checksums) => new()
+    {
+        Writer = $"PSRnn {typeof(ModelFile).Assembly.GetName().Version}",
+        Spec = model.Spec,
+        Text = model.TextOptions,
+        Vocabulary = model.Vocabulary.Tokens,
+        Seed = model.Seed,
+        Threads = model.Threads,
+        Device = model.Device,
+        History = model.History,
+        Optimizer = model.Optimizer.Current is { } optimizer
+            ? new OptimizerManifest(model.Optimizer.Kind, optimizer.ParamGroups.First().LearningRate, model.Optimizer.WeightDecay)
+            : null,
+        Entries = checksums,
+    };
+
+    private static void DeleteIfPresent(string path)
+    {
+        if (File.Exists(path)) File.Delete(path);
+    }
+
+    private static ModelFileException Invalid(string path, string why, Exception? inner = null) =>
+        new(ModelFileProblem.Invalid, path, $"'{path}' is not a readable PSRnn model file ({why}). Export the model again, or load another file.", inner);
+}

@@ -1,0 +1,37 @@
+using System.Management.Automation;
+using PSRnn.Engine.Models;
+using PSRnn.Engine.Persistence;
+
+namespace PSRnn.Commands;
+
+/// <summary>Saves a model (weights, vocabulary, history, optimizer state) to one file, atomically.</summary>
+[Cmdlet(VerbsData.Export, "RnnModel", SupportsShouldProcess = true)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportRnnModelCommand : PSRnnCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public RnnModel? Model { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>Replace an existing file at the path.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Write the saved file's FileInfo to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var path = GetUnresolvedProviderPathFromPSPath(Path);
+        if (!ShouldProcess(path, File.Exists(path) ? "Replace model file" : "Write model file")) return;
+        using (Engine(() => Model!.Acquire("export"), Model))
+            Engine(() => ModelFile.Save(Model!, path, Force), path);
+        WriteVerbose($"Wrote {Model} to {path}.");
+        if (PassThru) WriteObject(new FileInfo(path));
+    }
+}

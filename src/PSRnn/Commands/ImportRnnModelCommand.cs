@@ -1,0 +1,58 @@
+using System.Management.Automation;
+using PSRnn.Engine.Models;
+using PSRnn.Engine.Persistence;
+
+namespace PSRnn.Commands;
+
+/// <summary>Loads a model saved by Export-RnnModel or a training checkpoint.</summary>
+[Cmdlet(VerbsData.Import, "RnnModel", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(RnnModel))]
+public sealed class ImportRnnModelCommand : PSRnnCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Path { get; set; }
+
+    [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[]? LiteralPath { get; set; }
+
+    /// <summary>Where the model's tensors go; Auto keeps the saved device when it exists here.</summary>
+    [Parameter]
+    public DeviceChoice Device { get; set; } = DeviceChoice.Auto;
+
+    protected override void ProcessRecord()
+    {
+        var device = Device == DeviceChoice.Auto ? null : DeviceSelector.Resolve(Device);
+        if (Device == DeviceChoice.Cuda && device is null)
+            Fail("CudaUnavailable", ErrorCategory.ResourceUnavailable, "CUDA is not available here. Use -Device Cpu or Auto.", Device);
+        foreach (var path in Resolve())
+        {
+            var model = Engine(() => ModelFile.Load(path, device), path);
+            WriteVerbose($"Loaded {model} from {path}.");
+            WriteObject(model);
+        }
+    }
+
+    private IEnumerable<string> Resolve()
+    {
+        if (LiteralPath is not null) return LiteralPath.Select(p => GetUnresolvedProviderPathFromPSPath(p));
+        var paths = new List<string>();
+        foreach (var pattern in Path!)
+        {
+            try
+            {
+                paths.AddRange(GetResolvedProviderPathFromPSPath(pattern, out _));
+            }
+            catch (ItemNotFoundException e)
+            {
+                Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No model file matches '{pattern}'. Check the path.", pattern, e);
+            }
+        }
+        return paths;
+    }
+}

@@ -1,0 +1,147 @@
+using System.IO.Compression;
+using System.Text;
+using PSRnn.Engine.Evaluation;
+using PSRnn.Engine.Models;
+using PSRnn.Engine.Persistence;
+using PSRnn.Engine.Training;
+using Xunit;
+
+namespace PSRnn.Tests;
+
+public sealed class ModelFileTests : IDisposable
+{
+    private static readonly string Text = TestData.Text(2000);
+    private readonly string folder = Directory.CreateTempSubdirectory("psrnn-modelfile-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(folder, name);
+
+    private static TrainingOptions Options(OptimizerKind optimizer) => new()
+    {
+        Epochs = 3, BatchSize = 4, NumSteps = 8, Optimizer = optimizer, LearningRate = optimizer == OptimizerKind.Adam ? 0.01 : 1,
+    };
+
+    [Fact]
+    public void AnImportedModelMeasuresAndPredictsExactlyAsTheExportedOne()
+    {
+        using var model = TestData.Model(Implementation.Scratch, Text, hidden: 12);
+        Trainer.Train(model, model.Encode(new[] { Text }), Options(OptimizerKind.Sgd)).ToList();
+        ModelFile.Save(model, PathOf("m.psrnn"), overwrite: false);
+        using var loaded = ModelFile.Load(PathOf("m.psrnn"));
+        var tokens = model.Encode(new[] { Text });
+        Assert.Equal(Evaluator.Perplexity(model, tokens), Evaluator.Perplexity(loaded, tokens));
+        var prefix = model.Encode(new[] { "the time" });
+        Assert.Equal(TextGenerator.Continue(model, prefix, 30, new Sampler()), TextGenerator.Continue(loaded, prefix, 30, new Sampler()));
+        Assert.Equal(model.History, loaded.History);
+        Assert.Equal((model.Spec, model.Seed, model.TextOptions), (loaded.Spec, loaded.Seed, loaded.TextOptions));
+        Assert.Equal(model.Vocabulary.Tokens, loaded.Vocabulary.Tokens);
+    }
+
+    [Theory]
+    [InlineData(OptimizerKind.Sgd)]
+    [InlineData(OptimizerKind.Adam)]
+    public void ThreeEpochsExportImportAndThreeMoreEqualSixInOneRun(OptimizerKind optimizer)
+    {
+        using var straight = TestData.Model(Implementation.Fused, Text, hidden: 12, seed: 8);
+        var corpus = straight.Encode(new[] { Text });
+        var six = Trainer.Train(straight, corpus, Options(optimizer) with { Epochs = 6 }).Select(r => r.Perplexity).ToList();
+
+        using var first = TestData.Model(Implementation.Fused, Text, hidden: 12, seed: 8);
+        var resumed = Trainer.Train(first, corpus, Options(optimizer)).Select(r => r.Perplexity).ToList();
+        ModelFile.Save(first, PathOf("half.psrnn"), overwrite: false);
+        using var second = ModelFile.Load(PathOf("half.psrnn"));
+        resumed.AddRange(Trainer.Train(second, corpus, Options(optimizer)).Select(r => r.Perplexity));
+
+        Assert.Equal(six, resumed);
+        foreach (var (a, b) in straight.Network.parameters().Zip(second.Network.parameters()))
+            Assert.True(a.allclose(b, rtol: 0, atol: 0), "weights differ after resuming");
+        Assert.Equal(Enumerable.Range(1, 6), second.History.Select(r => r.Epoch));
+    }
+
+    [Fact]
+    public void AnExistingFileIsKeptUnlessOverwriteIsAsked()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        var path = PathOf("keep.psrnn");
+        File.WriteAllText(path, "precious");
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Save(model, path, overwrite: false));
+        Assert.Equal(ModelFileProblem.AlreadyExists, e.Problem);
+        Assert.Equal("precious", File.ReadAllText(path));
+        ModelFile.Save(model, path, overwrite: true);
+        using var loaded = ModelFile.Load(path);
+        Assert.Single(Directory.GetFiles(folder));
+    }
+
+    [Fact]
+    public void AFailedWriteLeavesNoTemporaryFile()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Save(model, Path.Combine(folder, "missing", "m.psrnn"), overwrite: false));
+        Assert.Equal(ModelFileProblem.WriteFailed, e.Problem);
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+    }
+
+    public static TheoryData<string, Action<string>, ModelFileProblem> BadFiles => new()
+    {
+        { "empty", path => File.WriteAllBytes(path, Array.Empty<byte>()), ModelFileProblem.Invalid },
+        { "truncated", path => Truncate(path), ModelFileProblem.Invalid },
+        { "bit-flipped", path => FlipWeightBit(path), ModelFileProblem.Invalid },
+        { "foreign zip", path => Zip(path, ("readme.txt", "hello")), ModelFileProblem.Invalid },
+        { "foreign JSON", path => File.WriteAllText(path, "{\"name\": \"not a model\"}"), ModelFileProblem.Invalid },
+        { "foreign manifest", path => Zip(path, ("manifest.json", "{\"format\": \"something-else\", \"formatVersion\": 1}")), ModelFileProblem.Invalid },
+        { "newer format", path => Zip(path, ("manifest.json", "{\"format\": \"psrnn-model\", \"formatVersion\": 99}")), ModelFileProblem.NewerFormat },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public void BadFilesAreRefusedWithTheRightProblem(string name, Action<string> spoil, ModelFileProblem problem)
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        var path = PathOf(name + ".psrnn");
+        ModelFile.Save(model, path, overwrite: false);
+        spoil(path);
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(path));
+        Assert.Equal(problem, e.Problem);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void AMissingFileIsNotFound() =>
+        Assert.Equal(ModelFileProblem.NotFound, Assert.Throws<ModelFileException>(() => ModelFile.Load(PathOf("nope.psrnn"))).Problem);
+
+    private static void Truncate(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+    }
+
+    /// <summary>Rewrites the weights entry with one bit flipped, keeping the zip itself valid.</summary>
+    private static void FlipWeightBit(string path)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
+        var entry = zip.GetEntry("weights.bin")!;
+        byte[] bytes;
+        using (var stream = entry.Open())
+        using (var copy = new MemoryStream())
+        {
+            stream.CopyTo(copy);
+            bytes = copy.ToArray();
+        }
+        bytes[bytes.Length / 2] ^= 0x10;
+        entry.Delete();
+        using var replaced = zip.CreateEntry("weights.bin").Open();
+        replaced.Write(bytes);
+    }
+
+    private static void Zip(string path, params (string Name, string Content)[] entries)
+    {
+        File.Delete(path);
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        foreach (var (name, content) in entries)
+        {
+            using var stream = zip.CreateEntry(name).Open();
+            stream.Write(Encoding.UTF8.GetBytes(content));
+        }
+    }
+}
