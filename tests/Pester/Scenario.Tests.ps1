@@ -15,10 +15,10 @@ BeforeAll {
 }
 
 Describe 'The PSRnn module' {
-    It 'exports exactly the six cmdlets and nothing else' {
+    It 'exports exactly its cmdlets and nothing else' {
         $module = Get-Module PSRnn
         $module.ExportedCmdlets.Keys | Sort-Object |
-            Should -Be @('Get-HiddenState', 'Get-RnnCorpus', 'Get-RnnPrediction', 'Invoke-RnnTraining', 'Measure-Perplexity', 'New-RnnModel')
+            Should -Be @('Export-RnnModel', 'Get-HiddenState', 'Get-RnnCorpus', 'Get-RnnPrediction', 'Import-RnnModel', 'Invoke-RnnTraining', 'Measure-Perplexity', 'New-RnnModel')
         $module.ExportedFunctions.Count | Should -Be 0
         $module.ExportedAliases.Count | Should -Be 0
     }

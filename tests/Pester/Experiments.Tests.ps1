@@ -1,0 +1,99 @@
+# The experiment surface: text options, validation, optimizers, sampling predictions and state probes.
+
+BeforeAll {
+    Import-Module $env:PSRNN_TEST_MODULE -Force
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    $text = New-TestText -Length 2500 -Seed 11
+    $train = @{ BatchSize = 4; NumSteps = 8; Epochs = 2 }
+}
+
+Describe 'Text options' {
+    It 'builds a word-level vocabulary and predicts words separated by spaces' {
+        $model = $text | New-RnnModel -Tokenization Word -HiddenSize 16 -Seed 1 -Threads 1
+        $model.Vocabulary.Tokens | Should -Contain 'traveller'
+        $model.TextOptions.Tokenization | Should -Be 'Word'
+        $prediction = Get-RnnPrediction -Model $model -Prefix 'The time' -Length 4
+        $prediction.Prefix | Should -Be 'the time'
+        $prediction.Tokens | Should -HaveCount 4
+        $prediction.Text | Should -Be (' ' + ($prediction.Tokens -join ' '))
+    }
+
+    It 'keeps case, punctuation and any Unicode with -Preprocessing None' {
+        $model = 'Ça va? Très bien! 🙂' | New-RnnModel -Preprocessing None -HiddenSize 8 -Seed 1 -Threads 1
+        $model.Vocabulary.Tokens | Should -Contain 'Ç'
+        $model.Vocabulary.Tokens | Should -Contain '🙂'
+        $model.Vocabulary.Tokens | Should -Contain '?'
+    }
+
+    It 'maps tokens rarer than -MinFrequency to the unknown token' {
+        $model = 'aaa bb c' | New-RnnModel -MinFrequency 2 -HiddenSize 8 -Seed 1 -Threads 1
+        $model.Vocabulary.Tokens | Should -Be @('<unk>', 'a', ' ', 'b')
+    }
+}
+
+Describe 'Validation and optimizers' {
+    It 'reports ValidationPerplexity every epoch with -ValidationFraction' {
+        $model = New-TestModel -Text $text -HiddenSize 16
+        $epochs = $text | Invoke-RnnTraining -Model $model @train -ValidationFraction 0.2
+        $epochs.ValidationPerplexity | Should -HaveCount 2
+        $epochs | ForEach-Object { $_.ValidationPerplexity | Should -BeGreaterThan 1 }
+    }
+
+    It 'measures -ValidationText exactly as Measure-Perplexity does after the epoch' {
+        $model = New-TestModel -Text $text -HiddenSize 16
+        $heldOut = New-TestText -Length 600 -Seed 12
+        $last = $text | Invoke-RnnTraining -Model $model @train -ValidationText $heldOut | Select-Object -Last 1
+        $last.ValidationPerplexity | Should -Be ($heldOut | Measure-Perplexity -Model $model).Perplexity
+    }
+
+    It 'refuses -ValidationText together with -ValidationFraction' {
+        $model = New-TestModel -Text $text -HiddenSize 16
+        { $text | Invoke-RnnTraining -Model $model @train -ValidationText 'the time' -ValidationFraction 0.1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PSRnn.ParameterConflict,PSRnn.Commands.InvokeRnnTrainingCommand'
+    }
+
+    It 'trains with Adam and weight decay, recorded on every epoch' {
+        $model = New-TestModel -Text $text -HiddenSize 16
+        $epochs = $text | Invoke-RnnTraining -Model $model @train -Optimizer Adam -LearningRate 0.01 -WeightDecay 0.0001
+        $epochs.Optimizer | Should -Be @('Adam', 'Adam')
+        $epochs.WeightDecay | Should -Be @(0.0001, 0.0001)
+        $epochs[-1].Perplexity | Should -BeLessThan $epochs[0].Perplexity
+    }
+}
+
+Describe 'Predictions and hidden states' {
+    BeforeAll {
+        $model = New-TestModel -Text $text -HiddenSize 16
+        $null = $text | Invoke-RnnTraining -Model $model @train
+    }
+
+    It 'repeats a sampled prediction with the same -Seed and varies it with another' {
+        $a = Get-RnnPrediction -Model $model -Prefix 'the' -Length 40 -Temperature 1.5 -Seed 1
+        $b = Get-RnnPrediction -Model $model -Prefix 'the' -Length 40 -Temperature 1.5 -Seed 1
+        $c = Get-RnnPrediction -Model $model -Prefix 'the' -Length 40 -Temperature 1.5 -Seed 2
+        $a.Text | Should -Be $b.Text
+        $a.Text | Should -Not -Be $c.Text
+        (Get-RnnPrediction -Model $model -Prefix 'the' -Length 20 -Temperature 1 -TopK 1).Text |
+            Should -Be (Get-RnnPrediction -Model $model -Prefix 'the' -Length 20).Text
+    }
+
+    It 'returns a [steps, hidden] matrix with -AsMatrix that matches the per-step states' {
+        $matrix = Get-HiddenState -Model $model -Text 'the time' -AsMatrix
+        $steps = Get-HiddenState -Model $model -Text 'the time'
+        $matrix.GetType().Name | Should -Be 'Single[,]'
+        $matrix.GetLength(0) | Should -Be 8
+        $matrix.GetLength(1) | Should -Be 16
+        $matrix[7, 3] | Should -Be $steps[7].State[3]
+    }
+
+    It 'continues from an earlier step with -InitialState' {
+        $steps = Get-HiddenState -Model $model -Text 'the time'
+        $resumed = Get-HiddenState -Model $model -Text 'time' -InitialState $steps[3].FullState
+        [math]::Abs($resumed[-1].Norm - $steps[-1].Norm) | Should -BeLessThan 1e-4
+    }
+
+    It 'refuses a layer the model does not have and a cell state it does not carry' {
+        { Get-HiddenState -Model $model -Text 'the' -Layer 3 -ErrorAction Stop } | Should -Throw -ErrorId 'PSRnn.InvalidLayer,PSRnn.Commands.GetHiddenStateCommand'
+        { Get-HiddenState -Model $model -Text 'the' -AsMatrix -Component Cell -ErrorAction Stop } | Should -Throw -ErrorId 'PSRnn.NoCellState,PSRnn.Commands.GetHiddenStateCommand'
+    }
+}
