@@ -19,6 +19,7 @@ internal static class ErrorFactory
         CorpusTooShortException => Create("CorpusTooShort", ErrorCategory.InvalidData, e.Message, target, e),
         ArgumentOutOfRangeException range => Create("InvalidHyperparameter", ErrorCategory.InvalidArgument,
             $"{range.ParamName} is {range.ActualValue}: {FirstSentence(range.Message)}", target, e),
+        TrainingDivergedException => Create("TrainingDiverged", ErrorCategory.InvalidResult, e.Message, target, e),
         ModelBusyException => Create("ModelBusy", ErrorCategory.ResourceBusy, e.Message, target, e),
         CorpusException corpus => Create(corpus.Kind.ToString(), corpus.Kind switch
         {

@@ -143,6 +143,21 @@ public class TrainerTests
     }
 
     [Fact]
+    public void DivergenceStopsTrainingAndRestoresTheLastGoodWeights()
+    {
+        using var model = TestData.Model(Implementation.Scratch, Text);
+        var corpus = model.Encode(new[] { Text });
+        Trainer.Train(model, corpus, new TrainingOptions { Epochs = 1, BatchSize = 4, NumSteps = 8 }).ToList();
+        var good = model.Network.parameters().Select(p => p.detach().clone()).ToList();
+        var wild = new TrainingOptions { Epochs = 3, BatchSize = 4, NumSteps = 8, LearningRate = 1e38, GradientClip = 1e30 };
+        var e = Assert.Throws<TrainingDivergedException>(() => Trainer.Train(model, corpus, wild).ToList());
+        Assert.Contains("Lower -LearningRate", e.Message);
+        Assert.Equal(1, model.EpochsTrained);
+        Assert.All(model.Network.parameters().Zip(good), pair => Assert.True(pair.First.allclose(pair.Second, rtol: 0, atol: 0)));
+        Assert.True(double.IsFinite(Evaluation(model)));
+    }
+
+    [Fact]
     public void AModelInUseRefusesASecondOperation()
     {
         using var model = TestData.Model(Implementation.Fused, Text);

@@ -50,6 +50,9 @@ public sealed class MinibatchStepper : IDisposable
         var targets = tensor(batch.Targets, shape, device: device).t().reshape(-1);
         var (logits, final) = network.call(inputs, initial);
         var loss = nn.functional.cross_entropy(logits, targets);
+        // One host sync per batch, before any update: a NaN or infinite loss must not reach the weights.
+        var value = loss.ToDouble();
+        if (!double.IsFinite(value)) throw new TrainingDivergedException(value);
         if (optimizer is not null)
         {
             optimizer.zero_grad();
@@ -59,7 +62,7 @@ public sealed class MinibatchStepper : IDisposable
         }
         // Carry the state out of this batch's scope, cut from its graph; the old one goes with the scope.
         state = final.detach().MoveToOuterDisposeScope();
-        return loss.ToDouble();
+        return value;
     }
 
     public void Dispose() => ResetState();

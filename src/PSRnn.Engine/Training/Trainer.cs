@@ -42,6 +42,7 @@ public static class Trainer
         var network = model.Network;
         var optimizer = model.Optimizer.For(network.parameters(), options);
         using var stepper = new MinibatchStepper(network, options.EffectiveStateReset, optimizer, options.GradientClip);
+        using var lastGood = new WeightSnapshot(network);
         network.train();
         for (var i = 0; i < options.Epochs; i++)
         {
@@ -53,11 +54,24 @@ public static class Trainer
             double lossSum = 0;
             long tokens = 0;
             stepper.ResetState();
+            lastGood.Take();
             foreach (var batch in SequenceSampler.Batches(corpus, options.Sampling, options.BatchSize, options.NumSteps, random))
             {
                 cancellation.ThrowIfCancellationRequested();
                 var count = batch.BatchSize * batch.NumSteps;
-                lossSum += stepper.Step(batch) * count;
+                try
+                {
+                    lossSum += stepper.Step(batch) * count;
+                }
+                catch (TrainingDivergedException diverged)
+                {
+                    // Back to the weights after the last complete epoch; the optimizer's state may hold NaNs too.
+                    lastGood.Restore();
+                    model.Optimizer.Dispose();
+                    throw new TrainingDivergedException(diverged.Loss,
+                        $"The weights after epoch {epoch - 1} were restored. Lower -LearningRate (it is {options.LearningRate}) " +
+                        $"or -GradientClip (it is {options.GradientClip}), then train again.");
+                }
                 tokens += count;
             }
             clock.Stop();
