@@ -19,6 +19,7 @@
         'Get-RnnPrediction'
         'Export-RnnModel'
         'Import-RnnModel'
+        'Export-RnnPlot'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -32,6 +32,6 @@ public sealed class ExportRnnModelCommand : PSRnnCmdlet
         using (Engine(() => Model!.Acquire("export"), Model))
             Engine(() => ModelFile.Save(Model!, path, Force), path);
         WriteVerbose($"Wrote {Model} to {path}.");
-        if (PassThru) WriteObject(new FileInfo(path));
+        if (PassThru) WriteObject(InvokeProvider.Item.Get(path), enumerateCollection: true);
     }
 }
