@@ -8,6 +8,8 @@
     Test    builds, runs the xunit tests and the Pester tests (in a child pwsh), and ends with
             the line "tests: N passed, M failed" summed over both.
     Demo    builds and trains a character-level RNN on The Time Machine.
+    Package builds, then packs out/PSRnn into out/packages/PSRnn.<version>.nupkg, installable with
+            Install-PSResource from a local repository.
     Clean   removes out/ and every bin/ and obj/ folder.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 Test
@@ -15,7 +17,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -83,8 +85,20 @@ function Invoke-ChildPwsh([string[]] $arguments) {
     & $process @prefix -NoProfile -NonInteractive @arguments
 }
 
-function Invoke-Test {
+function Invoke-Package {
     Invoke-Build
+    $packages = Join-Path $root 'out/packages'
+    Remove-Item $packages -Recurse -Force -ErrorAction Ignore
+    New-Item -ItemType Directory $packages | Out-Null
+    # PSResourceGet ships with PowerShell 7.4+; it writes the .nuspec from the manifest.
+    $package = Compress-PSResource -Path $moduleDir -DestinationPath $packages -PassThru
+    Write-Host "Package written to $($package.FullName)"
+}
+
+function Invoke-Test {
+    # The Pester suite installs the package the way a user would (Install-PSResource), so build it too.
+    Invoke-Package
+    $env:PSRNN_TEST_PACKAGES = Join-Path $root 'out/packages'
     $results = Join-Path $root 'out/test-results'
     New-Item -ItemType Directory -Force $results | Out-Null
 
@@ -141,5 +155,6 @@ switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
+    'Package' { Invoke-Package }
     'Clean' { Invoke-Clean }
 }
