@@ -8,6 +8,8 @@
     Test    builds, runs the xunit tests and the Pester tests (in a child pwsh), and ends with
             the line "tests: N passed, M failed" summed over both.
     Demo    builds and trains a character-level RNN on The Time Machine.
+    Bench   builds, then runs bench/Bench.ps1: PSRnn through its cmdlets against the PyTorch
+            reference (installs Debian's python3-torch when missing), side by side.
     Package builds, then packs out/PSRnn into out/packages/PSRnn.<version>.nupkg, installable with
             Install-PSResource from a local repository.
     Clean   removes out/ and every bin/ and obj/ folder.
@@ -17,7 +19,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -144,6 +146,12 @@ function Invoke-Demo {
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 
+function Invoke-Bench {
+    Invoke-Build
+    Invoke-ChildPwsh @('-File', (Join-Path $root 'bench/Bench.ps1'), '-ModulePath', $moduleDir)
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
 function Invoke-Clean {
     Remove-Item (Join-Path $root 'out') -Recurse -Force -ErrorAction Ignore
     Get-ChildItem $root -Directory -Recurse -Include bin, obj |
@@ -155,6 +163,7 @@ switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
+    'Bench' { Invoke-Bench }
     'Package' { Invoke-Package }
     'Clean' { Invoke-Clean }
 }

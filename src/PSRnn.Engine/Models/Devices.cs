@@ -8,9 +8,9 @@ public static class Devices
     public static bool CudaAvailable => torch.cuda.is_available();
 
     /// <summary>
-    /// Threads used when the user gives none: every core, up to 4. On a 2-vCPU machine, d2l's
-    /// settings trained 1.35-1.5x faster with 2 threads than with 1 (README, "Threads"); past a few
-    /// threads, [32 x 512] matrices split too finely to gain. Parallel sweeps should pass 1.
+    /// Threads used when the user gives none: one. On an idle 2-vCPU machine two threads trained
+    /// d2l's models 1.35-1.5x faster, but with other work on the machine (a sweep, a build) libtorch's
+    /// spinning thread pool fell 8x behind one thread; one thread never does (README, "Threads").
     /// </summary>
-    public static int DefaultThreads => Math.Min(Environment.ProcessorCount, 4);
+    public const int DefaultThreads = 1;
 }

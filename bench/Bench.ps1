@@ -1,0 +1,164 @@
+<#
+.SYNOPSIS
+    PSRnn against the PyTorch reference on the same machine, side by side.
+.DESCRIPTION
+    For each configuration (d2l's: char level, The Time Machine's first 10,000 characters, batch 32,
+    35 steps, lr 1, clip 1, sequential), alternates a PSRnn run through the cmdlets and a run of
+    bench/reference_pytorch.py, each in its own process, and prints: tokens/s on both sides and
+    their ratio, perplexity after the same epochs, peak RSS, and a roofline: the tokens/s that this
+    machine's measured 32x512x512 float32 GEMM rate would allow at the configuration's FLOPs per
+    token. Then a 50-epoch RSS trace (flat means no leak) and PSRnn with 1 vs 2 threads.
+    Figures are medians over epochs 2..N (the first pays for warm-up) and over rounds.
+.EXAMPLE
+    dotnet pwsh ./build.ps1 Bench
+#>
+[CmdletBinding()]
+param(
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../out/PSRnn'),
+    [string] $DataPath = (Join-Path $PSScriptRoot '../../shared/data/timemachine.txt'),
+    [int] $Epochs = 5,
+    [int] $Rounds = 2,
+    [int] $RssEpochs = 50,
+    # PSRnn's threads: 0 leaves the module's default, as a user would. PyTorch runs with 1, its fastest here.
+    [int] $Threads = 0,
+    [int] $ReferenceThreads = 1,
+    [string[]] $Only
+)
+$ErrorActionPreference = 'Stop'
+$python = '/usr/bin/python3'
+
+$configs = @(
+    @{ Name = 'Scratch RNN 512'; Implementation = 'Scratch'; CellType = 'Rnn'; Hidden = 512; Reference = 'scratch' }
+    @{ Name = 'Fused RNN 256'; Implementation = 'Fused'; CellType = 'Rnn'; Hidden = 256; Reference = 'rnn' }
+    @{ Name = 'Fused RNN 512'; Implementation = 'Fused'; CellType = 'Rnn'; Hidden = 512; Reference = 'rnn' }
+    @{ Name = 'Fused GRU 256'; Implementation = 'Fused'; CellType = 'Gru'; Hidden = 256; Reference = 'gru' }
+    @{ Name = 'Fused LSTM 256'; Implementation = 'Fused'; CellType = 'Lstm'; Hidden = 256; Reference = 'lstm' }
+) | Where-Object { -not $Only -or $_.Name -in $Only }
+
+function Assert-Reference {
+    & $python -c 'import torch' 2>$null
+    if ($LASTEXITCODE -eq 0) { return }
+    if ((id -u) -ne '0') { throw "The PyTorch reference needs Debian's python3-torch: sudo apt-get install -y python3-torch" }
+    Write-Host 'Installing the reference: apt-get install python3-torch (once)...'
+    apt-get update -qq | Out-Null
+    apt-get install -y -qq python3-torch | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw 'apt-get install python3-torch failed.' }
+}
+
+# Starts a child pwsh the way this one was started (a dotnet local tool or a plain pwsh).
+function Invoke-Pwsh([string] $command) {
+    $process = [Environment]::ProcessPath
+    $prefix = @(if ((Split-Path -Leaf $process) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+    & $process @prefix -NoProfile -NonInteractive -Command $command
+    if ($LASTEXITCODE -ne 0) { throw "A PSRnn run failed (exit $LASTEXITCODE)." }
+}
+
+function Get-Median([double[]] $values) {
+    $sorted = $values | Sort-Object
+    if ($sorted.Count % 2) { $sorted[[int][math]::Floor($sorted.Count / 2)] }
+    else { ($sorted[$sorted.Count / 2 - 1] + $sorted[$sorted.Count / 2]) / 2 }
+}
+
+# One PSRnn run in a fresh process: what a user runs, through the cmdlets. Prints one JSON line.
+function Invoke-PSRnnRun($config, [int] $epochs, [int] $threads) {
+    $json = Invoke-Pwsh @"
+Import-Module '$ModulePath'
+`$text = Get-RnnCorpus -Path '$DataPath'
+`$threads = if ($threads -gt 0) { $threads } else { [PSRnn.Engine.Models.Devices]::DefaultThreads }
+`$model = `$text | New-RnnModel -CellType $($config.CellType) -Implementation $($config.Implementation) -HiddenSize $($config.Hidden) -Seed 0 -Threads `$threads
+`$epochs = @(`$text | Invoke-RnnTraining -Model `$model -Epochs $epochs -MaxTokens 10000 -BatchSize 32 -NumSteps 35 -LearningRate 1 -GradientClip 1 -Sampling Sequential)
+`$rss = [long]((Get-Content /proc/self/status | Select-String '^VmHWM:\s+(\d+)').Matches[0].Groups[1].Value) * 1KB
+@{ Speeds = @(`$epochs | Select-Object -Skip 1 | ForEach-Object TokensPerSecond); Perplexity = `$epochs[-1].Perplexity; PeakRss = `$rss } | ConvertTo-Json -Compress
+"@
+    $json | Select-Object -Last 1 | ConvertFrom-Json
+}
+
+function Invoke-ReferenceRun($config, [int] $epochs) {
+    $out = & $python (Join-Path $PSScriptRoot 'reference_pytorch.py') --model $config.Reference --hidden $config.Hidden `
+        --epochs $epochs --max-tokens 10000 --batch-size 32 --num-steps 35 --lr 1 --clip 1 --sampling sequential `
+        --threads $ReferenceThreads --seed 0 --data $DataPath --csv 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "The PyTorch reference failed: $out" }
+    $rows = @($out | Where-Object { $_ -match '^\d+,' } | ForEach-Object { , ($_ -split ',') })
+    $summary = $out | Where-Object { $_ -match 'peak_rss_mib=([\d.]+)' } | Select-Object -Last 1
+    [pscustomobject]@{
+        Speeds = @($rows | Select-Object -Skip 1 | ForEach-Object { [double]$_[3] })
+        Perplexity = [double]$rows[-1][1]
+        PeakRss = [double]($summary -replace '.*peak_rss_mib=([\d.]+).*', '$1') * 1MB
+    }
+}
+
+# GEMM rate of this machine, measured through TorchSharp in a child process (GFLOP/s).
+function Measure-Gemm {
+    $value = Invoke-Pwsh @"
+Import-Module '$ModulePath'
+[TorchSharp.torch]::set_num_threads($(if ($Threads -gt 0) { $Threads } else { '[PSRnn.Engine.Models.Devices]::DefaultThreads' }))
+`$a = [TorchSharp.torch]::randn([long[]](32, 512)); `$b = [TorchSharp.torch]::randn([long[]](512, 512))
+foreach (`$i in 1..200) { `$null = [TorchSharp.torch]::mm(`$a, `$b) }
+`$n = 4000; `$clock = [Diagnostics.Stopwatch]::StartNew()
+foreach (`$i in 1..`$n) { `$c = [TorchSharp.torch]::mm(`$a, `$b); `$c.Dispose() }
+2.0 * 32 * 512 * 512 * `$n / `$clock.Elapsed.TotalSeconds / 1e9
+"@
+    [double]($value | Select-Object -Last 1)
+}
+
+# Forward FLOPs per token x 3 (backward costs about twice the forward): gates x (input + recurrent) + output.
+function Get-FlopsPerToken($config, [int] $vocabulary = 28) {
+    $gates = @{ Rnn = 1; Gru = 3; Lstm = 4 }[$config.CellType]
+    $h = $config.Hidden
+    3 * (2 * $gates * ($vocabulary * $h + $h * $h) + 2 * $h * $vocabulary)
+}
+
+if (-not (Test-Path -LiteralPath $DataPath)) { throw "The benchmark needs The Time Machine at $DataPath (-DataPath)." }
+Assert-Reference
+$gemm = Measure-Gemm
+Write-Host ("32x512x512 float32 GEMM through libtorch, PSRnn's threads: {0:N1} GFLOP/s" -f $gemm)
+
+$rows = foreach ($config in $configs) {
+    $ours = [System.Collections.Generic.List[object]]::new(); $theirs = [System.Collections.Generic.List[object]]::new()
+    for ($round = 1; $round -le $Rounds; $round++) {
+        Write-Host "$($config.Name): round $round of $Rounds (PSRnn, then PyTorch)"
+        $ours.Add((Invoke-PSRnnRun $config $Epochs $Threads))
+        $theirs.Add((Invoke-ReferenceRun $config $Epochs))
+    }
+    $oursSpeed = Get-Median ($ours | ForEach-Object { $_.Speeds })
+    $theirSpeed = Get-Median ($theirs | ForEach-Object { $_.Speeds })
+    $roofline = $gemm * 1e9 / (Get-FlopsPerToken $config)
+    [pscustomobject]@{
+        Configuration = $config.Name
+        'PSRnn tok/s' = [math]::Round($oursSpeed)
+        'PyTorch tok/s' = [math]::Round($theirSpeed)
+        Ratio = [math]::Round($oursSpeed / $theirSpeed, 2)
+        'PSRnn ppl' = [math]::Round($ours[0].Perplexity, 3)
+        'PyTorch ppl' = [math]::Round($theirs[0].Perplexity, 3)
+        'PSRnn RSS MB' = [math]::Round(($ours | Measure-Object PeakRss -Maximum).Maximum / 1MB)
+        'PyTorch RSS MB' = [math]::Round(($theirs | Measure-Object PeakRss -Maximum).Maximum / 1MB)
+        'Roofline tok/s' = [math]::Round($roofline)
+        'Of roofline' = '{0:P0}' -f ($oursSpeed / $roofline)
+    }
+}
+$rows | Format-Table -AutoSize | Out-Host
+
+# RSS after every epoch of a long run: a leak per batch or per epoch shows as growth.
+$trace = Invoke-Pwsh @"
+Import-Module '$ModulePath'
+`$text = Get-RnnCorpus -Path '$DataPath'
+`$model = `$text | New-RnnModel -Implementation Fused -HiddenSize 256 -Seed 0
+`$rss = `$text | Invoke-RnnTraining -Model `$model -Epochs $RssEpochs -MaxTokens 10000 |
+    ForEach-Object { [long]((Get-Content /proc/self/status | Select-String '^VmRSS:\s+(\d+)').Matches[0].Groups[1].Value) * 1KB }
+`$rss -join ','
+"@
+$rss = ($trace | Select-Object -Last 1) -split ',' | ForEach-Object { [double]$_ }
+$settled = $rss[[math]::Min(4, $rss.Count - 1)]
+Write-Host ("RSS over {0} epochs (fused RNN 256): epoch 5 {1:N0} MB, epoch {0} {2:N0} MB, growth {3:P1}" -f
+    $RssEpochs, ($settled / 1MB), ($rss[-1] / 1MB), (($rss[-1] - $settled) / $settled))
+
+# Threads: the default must not fall into oversubscription.
+$threadRows = foreach ($name in 'Scratch RNN 512', 'Fused RNN 512') {
+    $config = $configs | Where-Object Name -eq $name | Select-Object -First 1
+    if (-not $config) { continue }
+    $one = Get-Median (Invoke-PSRnnRun $config 3 1).Speeds
+    $two = Get-Median (Invoke-PSRnnRun $config 3 2).Speeds
+    [pscustomobject]@{ Configuration = $name; '1 thread tok/s' = [math]::Round($one); '2 threads tok/s' = [math]::Round($two); 'Speed-up' = [math]::Round($two / $one, 2) }
+}
+$threadRows | Format-Table -AutoSize | Out-Host
+$rows
