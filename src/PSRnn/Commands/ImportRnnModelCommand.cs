@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PSRnn.Completers;
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Persistence;
 
@@ -23,12 +24,15 @@ public sealed class ImportRnnModelCommand : PSRnnCmdlet
 
     /// <summary>Where the model's tensors go; Auto keeps the saved device when it exists here.</summary>
     [Parameter]
-    public DeviceChoice Device { get; set; } = DeviceChoice.Auto;
+    [ValidateDeviceName]
+    [ArgumentCompleter(typeof(DeviceCompleter))]
+    public string Device { get; set; } = nameof(DeviceChoice.Auto);
 
     protected override void ProcessRecord()
     {
-        var device = Device == DeviceChoice.Auto ? null : DeviceSelector.Resolve(Device);
-        if (Device == DeviceChoice.Cuda && device is null)
+        var choice = ValidateDeviceNameAttribute.Parse(Device)!.Value;
+        var device = choice == DeviceChoice.Auto ? null : DeviceSelector.Resolve(choice);
+        if (choice == DeviceChoice.Cuda && device is null)
             Fail("CudaUnavailable", ErrorCategory.ResourceUnavailable, "CUDA is not available here. Use -Device Cpu or Auto.", Device);
         foreach (var path in Resolve())
         {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PSRnn.Completers;
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Text;
 
@@ -43,7 +44,9 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     public long? Seed { get; set; }
 
     [Parameter]
-    public DeviceChoice Device { get; set; } = DeviceChoice.Auto;
+    [ValidateDeviceName]
+    [ArgumentCompleter(typeof(DeviceCompleter))]
+    public string Device { get; set; } = nameof(DeviceChoice.Auto);
 
     [Parameter]
     public int Threads { get; set; } = Devices.DefaultThreads;
@@ -59,7 +62,7 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
             Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"Threads is {Threads}: give a number from 1 to {Environment.ProcessorCount} (this machine's processors).", Threads);
         if (MinFrequency <= 0)
             Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"MinFrequency is {MinFrequency}: give a whole number of 1 or more.", MinFrequency);
-        var device = DeviceSelector.Resolve(Device);
+        var device = DeviceSelector.Resolve(ValidateDeviceNameAttribute.Parse(Device)!.Value);
         if (device is null)
             Fail("CudaUnavailable", ErrorCategory.ResourceUnavailable,
                 "CUDA is not available here: this build of PSRnn or this machine has no CUDA GPU. Use -Device Cpu, or -Device Auto to take a GPU only when there is one.", Device);
