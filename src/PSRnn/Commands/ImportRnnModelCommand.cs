@@ -37,7 +37,7 @@ public sealed class ImportRnnModelCommand : PSRnnCmdlet
         foreach (var path in Resolve())
         {
             var model = Engine(() => ModelFile.Load(path, device), path);
-            WriteVerbose($"Loaded {model} from {path}.");
+            WriteVerbose($"Loaded {model} from {path}, device {model.Device}, {model.Threads} thread(s).");
             WriteObject(model);
         }
     }

@@ -71,9 +71,13 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
         var seed = Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
         var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count, NumLayers, Dropout);
         Engine(spec.Validate, spec);
-        WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}), vocabulary {vocabulary.Count}, seed {seed}, on {device!.type}, {Threads} thread(s).");
+        var source = Vocabulary is null ? $"from {textTokens} {Tokenization} tokens of text" : "from -Vocabulary";
+        WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}), vocabulary {vocabulary.Count} {source}, " +
+                     $"seed {seed}, device {(device!.type == TorchSharp.DeviceType.CUDA ? "Cuda" : "Cpu")}, {Threads} thread(s).");
         WriteObject(Engine(() => new RnnModel(spec, vocabulary, textOptions, seed, device, Threads)));
     }
+
+    private int textTokens;
 
     private Vocabulary BuildVocabulary(TextOptions textOptions)
     {
@@ -85,6 +89,7 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
             return new Vocabulary(tokens.Prepend(PSRnn.Engine.Text.Vocabulary.Unknown));
         }
         var corpus = textOptions.Tokenize(Lines);
+        textTokens = corpus.Count;
         if (corpus.Count == 0)
             Fail("EmptyText", ErrorCategory.InvalidData,
                 "There is no text to build a vocabulary from (after preprocessing, nothing is left). Pipe the training text in, e.g. Get-RnnCorpus -Name TimeMachine | New-RnnModel, or give -Vocabulary.");
