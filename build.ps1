@@ -53,7 +53,7 @@ function Invoke-Build {
     foreach ($name in $unusedNatives) { Remove-Item (Join-Path $moduleDir $name) -ErrorAction Ignore }
     # PowerShell provides System.Management.Automation; a copy in the module would shadow it.
     Remove-Item (Join-Path $moduleDir 'System.Management.Automation.dll'), (Join-Path $moduleDir '*.pdb') -ErrorAction Ignore
-    Copy-Item (Join-Path $root 'module/*') $moduleDir -Recurse
+    Copy-Item (Join-Path $root 'module/*'), (Join-Path $root 'LICENSE') $moduleDir -Recurse
     if ($IsLinux) { Repair-LibTorchSharp }
     Write-Host "Module published to $moduleDir"
 }
