@@ -23,6 +23,7 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
 
     /// <summary>Text files to read (wildcards allowed).</summary>
     [Parameter(ParameterSetName = PathSet, Mandatory = true)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Path { get; set; }
 

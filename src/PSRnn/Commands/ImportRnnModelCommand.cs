@@ -14,6 +14,7 @@ public sealed class ImportRnnModelCommand : PSRnnCmdlet
     private const string LiteralPathSet = "LiteralPath";
 
     [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Path { get; set; }
 
