@@ -3,8 +3,9 @@
 .SYNOPSIS
     Builds, tests and demonstrates PSRnn.
 .DESCRIPTION
-    Build   publishes the importable module to out/PSRnn (assemblies, manifest, views and the
-            host's libtorch natives flat beside TorchSharp.dll).
+    Build   publishes the importable module to out/PSRnn (assemblies, manifest, views, LICENSE,
+            en-US help generated from docs/help, and the host's libtorch natives flat beside
+            TorchSharp.dll).
     Test    builds, runs the xunit tests and the Pester tests (in a child pwsh), and ends with
             the line "tests: N passed, M failed" summed over both.
     Demo    builds and trains a character-level RNN on The Time Machine.
@@ -57,9 +58,20 @@ function Invoke-Build {
     foreach ($name in $unusedNatives) { Remove-Item (Join-Path $moduleDir $name) -ErrorAction Ignore }
     # PowerShell provides System.Management.Automation; a copy in the module would shadow it.
     Remove-Item (Join-Path $moduleDir 'System.Management.Automation.dll'), (Join-Path $moduleDir '*.pdb') -ErrorAction Ignore
-    Copy-Item (Join-Path $root 'module/*') $moduleDir -Recurse
+    Copy-Item (Join-Path $root 'module/*'), (Join-Path $root 'LICENSE') $moduleDir -Recurse
     if ($IsLinux) { Repair-LibTorchSharp }
+    Build-Help
     Write-Host "Module published to $moduleDir"
+}
+
+# docs/help/*.md -> en-US/PSRnn.dll-Help.xml, the MAML Get-Help reads. The generator imports the module
+# to read parameter metadata, so it runs in a child pwsh (after the libtorch patch, which import needs).
+function Build-Help {
+    $helpFile = Join-Path $moduleDir 'en-US/PSRnn.dll-Help.xml'
+    $out = Invoke-ChildPwsh @('-File', (Join-Path $root 'build/ConvertTo-MamlHelp.ps1'), '-Path', (Join-Path $root 'docs/help'),
+        '-Module', (Join-Path $moduleDir 'PSRnn.psd1'), '-OutputPath', $helpFile) 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "Generating help failed: $($out -join [Environment]::NewLine)" }
+    $out | ForEach-Object { Write-Host "help: $_" }   # warnings name undocumented cmdlets and parameters
 }
 
 # TorchSharp's libLibTorchSharp.so asks for GLIBCXX_3.4.32 only for a marker symbol it never calls;

@@ -23,6 +23,7 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
 
     /// <summary>Text files to read (wildcards allowed).</summary>
     [Parameter(ParameterSetName = PathSet, Mandatory = true)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Path { get; set; }
 
@@ -108,7 +109,9 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
         }
         if (text.Contains('\0'))
             Fail("InvalidTextFile", ErrorCategory.InvalidData, $"'{path}' looks binary (it contains NUL characters). Give a plain text file.", path);
+        var before = lines.Count;
         lines.AddRange(SplitLines(text.TrimStart('\uFEFF')));
+        WriteVerbose($"Read {lines.Count - before} line(s) from {path}.");
     }
 
     private static IEnumerable<string> SplitLines(string text)

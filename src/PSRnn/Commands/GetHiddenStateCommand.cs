@@ -48,6 +48,8 @@ public sealed class GetHiddenStateCommand : PSRnnCmdlet
         var lines = new[] { Text ?? "" };
         var indices = Engine(() => model.Encode(lines));
         var tokens = model.TextOptions.Tokenize(lines);
+        WriteVerbose($"Tracing {indices.Length} tokens through layer {layer} of {model}, from {(InitialState is null ? "a zero state" : "-InitialState")}, " +
+                     $"device {model.Device}, {model.Threads} thread(s).");
         var trace = Engine(() => Evaluator.Trace(model, indices, InitialState), model);
         if (AsMatrix)
         {

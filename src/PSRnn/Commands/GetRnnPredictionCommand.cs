@@ -39,6 +39,9 @@ public sealed class GetRnnPredictionCommand : PSRnnCmdlet
             Fail("InvalidLength", ErrorCategory.InvalidArgument, $"-Length is {Length}: give the number of tokens to generate, 0 or more.", Length);
         var prefix = Engine(() => model.Encode(new[] { Prefix ?? "" }));
         var sampler = new Sampler(Temperature, TopK, Seed);
+        WriteVerbose($"Reading {prefix.Length} prefix tokens, then generating {Length} " +
+                     (Temperature == 0 ? "greedily" : $"by sampling (temperature {Temperature}, top-k {TopK}, seed {Seed})") +
+                     $"; vocabulary {model.VocabularySize}, device {model.Device}, {model.Threads} thread(s).");
         var generated = Engine(() => TextGenerator.Continue(model, prefix, Length, sampler), model);
         var tokens = generated.Select(i => model.Vocabulary[i]).ToArray();
         var text = model.TextOptions;

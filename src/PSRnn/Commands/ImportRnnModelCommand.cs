@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PSRnn.Completers;
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Persistence;
 
@@ -13,6 +14,7 @@ public sealed class ImportRnnModelCommand : PSRnnCmdlet
     private const string LiteralPathSet = "LiteralPath";
 
     [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Path { get; set; }
 
@@ -23,17 +25,20 @@ public sealed class ImportRnnModelCommand : PSRnnCmdlet
 
     /// <summary>Where the model's tensors go; Auto keeps the saved device when it exists here.</summary>
     [Parameter]
-    public DeviceChoice Device { get; set; } = DeviceChoice.Auto;
+    [ValidateDeviceName]
+    [ArgumentCompleter(typeof(DeviceCompleter))]
+    public string Device { get; set; } = nameof(DeviceChoice.Auto);
 
     protected override void ProcessRecord()
     {
-        var device = Device == DeviceChoice.Auto ? null : DeviceSelector.Resolve(Device);
-        if (Device == DeviceChoice.Cuda && device is null)
+        var choice = ValidateDeviceNameAttribute.Parse(Device)!.Value;
+        var device = choice == DeviceChoice.Auto ? null : DeviceSelector.Resolve(choice);
+        if (choice == DeviceChoice.Cuda && device is null)
             Fail("CudaUnavailable", ErrorCategory.ResourceUnavailable, "CUDA is not available here. Use -Device Cpu or Auto.", Device);
         foreach (var path in Resolve())
         {
             var model = Engine(() => ModelFile.Load(path, device), path);
-            WriteVerbose($"Loaded {model} from {path}.");
+            WriteVerbose($"Loaded {model} from {path}, device {model.Device}, {model.Threads} thread(s).");
             WriteObject(model);
         }
     }

@@ -19,7 +19,7 @@ public sealed class MeasurePerplexityCommand : TextInputCmdlet
         var tokens = Engine(() => model.Encode(Lines));
         if (tokens.Length < 2)
             Fail("CorpusTooShort", ErrorCategory.InvalidData, "Perplexity needs at least two tokens: one to read and one to predict. Give more text.", tokens.Length);
-        WriteVerbose($"Evaluating {tokens.Length} tokens on {model.Device}.");
+        WriteVerbose($"Evaluating {tokens.Length} tokens (vocabulary {model.VocabularySize}), device {model.Device}, {model.Threads} thread(s).");
         WriteObject(Engine(() => Evaluator.Perplexity(model, tokens), model));
     }
 }

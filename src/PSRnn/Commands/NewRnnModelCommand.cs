@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PSRnn.Completers;
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Text;
 
@@ -43,7 +44,9 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     public long? Seed { get; set; }
 
     [Parameter]
-    public DeviceChoice Device { get; set; } = DeviceChoice.Auto;
+    [ValidateDeviceName]
+    [ArgumentCompleter(typeof(DeviceCompleter))]
+    public string Device { get; set; } = nameof(DeviceChoice.Auto);
 
     [Parameter]
     public int Threads { get; set; } = Devices.DefaultThreads;
@@ -59,7 +62,7 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
             Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"Threads is {Threads}: give a number from 1 to {Environment.ProcessorCount} (this machine's processors).", Threads);
         if (MinFrequency <= 0)
             Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"MinFrequency is {MinFrequency}: give a whole number of 1 or more.", MinFrequency);
-        var device = DeviceSelector.Resolve(Device);
+        var device = DeviceSelector.Resolve(ValidateDeviceNameAttribute.Parse(Device)!.Value);
         if (device is null)
             Fail("CudaUnavailable", ErrorCategory.ResourceUnavailable,
                 "CUDA is not available here: this build of PSRnn or this machine has no CUDA GPU. Use -Device Cpu, or -Device Auto to take a GPU only when there is one.", Device);
@@ -68,9 +71,13 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
         var seed = Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
         var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count, NumLayers, Dropout);
         Engine(spec.Validate, spec);
-        WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}), vocabulary {vocabulary.Count}, seed {seed}, on {device!.type}, {Threads} thread(s).");
+        var source = Vocabulary is null ? $"from {textTokens} {Tokenization} tokens of text" : "from -Vocabulary";
+        WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}), vocabulary {vocabulary.Count} {source}, " +
+                     $"seed {seed}, device {(device!.type == TorchSharp.DeviceType.CUDA ? "Cuda" : "Cpu")}, {Threads} thread(s).");
         WriteObject(Engine(() => new RnnModel(spec, vocabulary, textOptions, seed, device, Threads)));
     }
+
+    private int textTokens;
 
     private Vocabulary BuildVocabulary(TextOptions textOptions)
     {
@@ -82,6 +89,7 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
             return new Vocabulary(tokens.Prepend(PSRnn.Engine.Text.Vocabulary.Unknown));
         }
         var corpus = textOptions.Tokenize(Lines);
+        textTokens = corpus.Count;
         if (corpus.Count == 0)
             Fail("EmptyText", ErrorCategory.InvalidData,
                 "There is no text to build a vocabulary from (after preprocessing, nothing is left). Pipe the training text in, e.g. Get-RnnCorpus -Name TimeMachine | New-RnnModel, or give -Vocabulary.");
