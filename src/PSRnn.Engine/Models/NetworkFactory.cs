@@ -24,8 +24,8 @@ public static class NetworkFactory
             random.manual_seed(seed);
             return spec.Implementation switch
             {
-                Implementation.Scratch => new ScratchRnn(spec, dtype, device),
-                _ => new FusedRnn(spec, dtype, device),
+                Implementation.Scratch => new ScratchNetwork(spec, dtype, device),
+                _ => new FusedNetwork(spec, dtype, device),
             };
         }
     }
