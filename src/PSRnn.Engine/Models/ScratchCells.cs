@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 
 namespace PSRnn.Engine.Models;
 
-// The three cells of d2l's from-scratch sections. Activations are applied in place on the fresh
-// result of addmm (whose backward needs only its inputs), saving an allocation per step.
+// The three cells of d2l's from-scratch sections. Gates computed side by side are taken apart with
+// chunk/split (whose backward is one cat, where narrow's is a zero-filled copy per view), and
+// activations run in place on a fresh addmm result (whose backward needs only its inputs).
 
 /// <summary>H = tanh(X W_xh + H W_hh + b_h).</summary>
 internal sealed class ScratchRnnCell(long inputSize, long hiddenSize, ScalarType dtype, Device device)
@@ -32,12 +33,11 @@ internal sealed class ScratchGruCell(long inputSize, long hiddenSize, ScalarType
     protected override Tensor Step(Tensor projected, Tensor[] state, Tensor[] hidden)
     {
         var h = state[0];
-        var n = HiddenSize;
-        var zr = projected.narrow(1, 0, 2 * n).addmm(h, hidden[0]).sigmoid_();
-        var z = zr.narrow(1, 0, n);
-        var candidate = projected.narrow(1, 2 * n, n).addmm(zr.narrow(1, n, n) * h, hidden[1]).tanh_();
+        var x = projected.split(new[] { 2 * HiddenSize, HiddenSize }, 1);
+        var zr = x[0].addmm(h, hidden[0]).sigmoid_().chunk(2, 1);
+        var candidate = x[1].addmm(zr[1] * h, hidden[1]).tanh_();
         // Z ⊙ H + (1 − Z) ⊙ H~ = H~ + Z ⊙ (H − H~): one lerp.
-        return state[0] = candidate.lerp(h, z);
+        return state[0] = candidate.lerp(h, zr[0]);
     }
 }
 
@@ -53,12 +53,10 @@ internal sealed class ScratchLstmCell(long inputSize, long hiddenSize, ScalarTyp
 
     protected override Tensor Step(Tensor projected, Tensor[] state, Tensor[] hidden)
     {
-        var n = HiddenSize;
-        var gates = projected.addmm(state[0], hidden[0]);
-        var ifo = gates.narrow(1, 0, 3 * n).sigmoid();
-        var candidate = gates.narrow(1, 3 * n, n).tanh();
+        var gates = projected.addmm(state[0], hidden[0]).chunk(4, 1);
+        var (i, f, o, candidate) = (gates[0].sigmoid(), gates[1].sigmoid(), gates[2].sigmoid(), gates[3].tanh());
         // F ⊙ C + I ⊙ C~, accumulating into the fresh product (mul's backward needs only its inputs).
-        var c = state[1] = (ifo.narrow(1, n, n) * state[1]).addcmul_(ifo.narrow(1, 0, n), candidate, 1);
-        return state[0] = ifo.narrow(1, 2 * n, n) * c.tanh();
+        var c = state[1] = (f * state[1]).addcmul_(i, candidate, 1);
+        return state[0] = o * c.tanh();
     }
 }
