@@ -21,8 +21,8 @@ internal sealed class ScratchRnnCell(long inputSize, long hiddenSize, ScalarType
 /// d2l's GRU: Z = σ(X W_xz + H W_hz + b_z), R = σ(X W_xr + H W_hr + b_r),
 /// H~ = tanh(X W_xh + (R ⊙ H) W_hh + b_h), H = Z ⊙ H + (1 − Z) ⊙ H~.
 /// The reset gate scales H before the matmul; libtorch's GRU scales the product after it
-/// (n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))), so the two are different functions unless
-/// W_hh is diagonal (README, "What the model does").
+/// (n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))), so the two are different functions except in
+/// special cases such as a diagonal W_hh (README, "What the model does").
 /// </summary>
 internal sealed class ScratchGruCell(long inputSize, long hiddenSize, ScalarType dtype, Device device)
     : ScratchCell("zrh", inputSize, hiddenSize, dtype, device)
