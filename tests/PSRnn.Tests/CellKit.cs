@@ -24,10 +24,14 @@ internal static class CellKit
         return (inputs, targets, state);
     }
 
-    /// <summary>Weights of N(0, 0.01²) keep every gate near-linear; larger ones make checks meaningful.</summary>
-    public static void Randomise(RecurrentNetwork network)
+    /// <summary>
+    /// Weights of N(0, 0.01²) keep every gate near-linear; larger ones make checks meaningful. Drawn
+    /// from a generator of the test's own, so tests running in parallel cannot change them.
+    /// </summary>
+    public static void Randomise(RecurrentNetwork network, ulong seed = 17)
     {
-        using (no_grad()) foreach (var p in network.parameters()) p.copy_(randn_like(p) * 0.5);
+        using var generator = new torch.Generator(seed, CPU);
+        using (no_grad()) foreach (var p in network.parameters()) p.copy_(randn(p.shape, p.dtype, CPU, generator: generator) * 0.5);
     }
 
     /// <summary>Compares autograd with central differences for every entry of every parameter; returns the entries checked.</summary>

@@ -136,6 +136,31 @@ public class CellTests
         }
     }
 
+    [Fact]
+    public void FusedInitialisesEveryParameterUniformlyWithinOneOverRootHidden()
+    {
+        using var network = NetworkFactory.Create(Spec(CellType.Lstm, Implementation.Fused, layers: 2) with { HiddenSize = 64, VocabularySize = 28 }, seed: 5, CPU);
+        foreach (var (name, p) in Parameters(network))
+        {
+            Assert.InRange(p.abs().max().ToDouble(), 0, 1 / 8.0);
+            if (p.numel() > 1000) Assert.InRange(p.std().ToDouble(), 0.95 / 8 / Math.Sqrt(3), 1.05 / 8 / Math.Sqrt(3));
+        }
+    }
+
+    [Theory]
+    [InlineData(Implementation.Scratch)]
+    [InlineData(Implementation.Fused)]
+    public void TheSeedAloneDecidesTheInitialWeights(Implementation implementation)
+    {
+        // Other draws from libtorch's process-wide generator (dropout masks, another runspace) change nothing.
+        var spec = Spec(CellType.Gru, implementation, layers: 2);
+        using var first = NetworkFactory.Create(spec, seed: 9, CPU);
+        random.manual_seed(123);
+        using var noise = randn(100);
+        using var second = NetworkFactory.Create(spec, seed: 9, CPU);
+        Assert.All(first.parameters().Zip(second.parameters()), p => Assert.True(p.First.allclose(p.Second, rtol: 0, atol: 0)));
+    }
+
     public static TheoryData<Implementation, CellType> Everything()
     {
         var data = new TheoryData<Implementation, CellType>();

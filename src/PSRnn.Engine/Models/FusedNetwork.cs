@@ -7,14 +7,18 @@ namespace PSRnn.Engine.Models;
 /// <summary>
 /// d2l's concise model: libtorch's fused RNN, GRU or LSTM layer (any depth, dropout between layers)
 /// over one-hot inputs, then a Linear layer. Parameters are named "rnn.*" and "output.*".
+/// PyTorch's default initialisation, U(−1/√hidden, 1/√hidden) for every parameter (the recurrent
+/// layer's rule, and the Linear layer's too since its fan-in is the hidden size), drawn from the
+/// model's own generator.
 /// </summary>
 public sealed class FusedNetwork : RecurrentNetwork
 {
     private readonly nn.Module rnn;
     private readonly Linear output;
 
-    public FusedNetwork(ModelSpec spec, ScalarType dtype, Device device) : base(nameof(FusedNetwork), spec)
+    internal FusedNetwork(ModelSpec spec, WeightInit init) : base(nameof(FusedNetwork), spec)
     {
+        var (dtype, device) = (init.Dtype, init.Device);
         long v = spec.VocabularySize, h = spec.HiddenSize;
         int layers = spec.NumLayers;
         // libtorch warns about dropout on a single layer, where it has nothing to act on.
@@ -28,6 +32,7 @@ public sealed class FusedNetwork : RecurrentNetwork
         };
         output = nn.Linear(h, v, device: device, dtype: dtype);
         RegisterComponents();
+        foreach (var parameter in parameters()) init.Uniform(parameter, 1 / Math.Sqrt(h));
     }
 
     public override (Tensor Outputs, Tensor State) Encode(Tensor inputs, Tensor state)

@@ -15,7 +15,7 @@ internal abstract class ScratchCell
     private readonly string gates;
     private readonly Parameter[] wX, wH, b;
 
-    protected ScratchCell(string gates, long inputSize, long hiddenSize, ScalarType dtype, Device device)
+    protected ScratchCell(string gates, long inputSize, long hiddenSize, WeightInit init)
     {
         this.gates = gates;
         HiddenSize = hiddenSize;
@@ -24,17 +24,17 @@ internal abstract class ScratchCell
         b = new Parameter[gates.Length];
         for (var g = 0; g < gates.Length; g++)
         {
-            wX[g] = new Parameter(randn(new[] { inputSize, hiddenSize }, dtype, device) * 0.01);
-            wH[g] = new Parameter(randn(new[] { hiddenSize, hiddenSize }, dtype, device) * 0.01);
-            b[g] = new Parameter(zeros(hiddenSize, dtype, device));
+            wX[g] = init.Normal(new[] { inputSize, hiddenSize });
+            wH[g] = init.Normal(new[] { hiddenSize, hiddenSize });
+            b[g] = init.Zeros(hiddenSize);
         }
     }
 
-    public static ScratchCell Create(CellType cell, long inputSize, long hiddenSize, ScalarType dtype, Device device) => cell switch
+    public static ScratchCell Create(CellType cell, long inputSize, long hiddenSize, WeightInit init) => cell switch
     {
-        CellType.Rnn => new ScratchRnnCell(inputSize, hiddenSize, dtype, device),
-        CellType.Gru => new ScratchGruCell(inputSize, hiddenSize, dtype, device),
-        CellType.Lstm => new ScratchLstmCell(inputSize, hiddenSize, dtype, device),
+        CellType.Rnn => new ScratchRnnCell(inputSize, hiddenSize, init),
+        CellType.Gru => new ScratchGruCell(inputSize, hiddenSize, init),
+        CellType.Lstm => new ScratchLstmCell(inputSize, hiddenSize, init),
         _ => throw new ArgumentOutOfRangeException(nameof(cell), cell, "Unknown cell type."),
     };
 

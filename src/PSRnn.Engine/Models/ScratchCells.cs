@@ -8,8 +8,8 @@ namespace PSRnn.Engine.Models;
 // activations run in place on a fresh addmm result (whose backward needs only its inputs).
 
 /// <summary>H = tanh(X W_xh + H W_hh + b_h).</summary>
-internal sealed class ScratchRnnCell(long inputSize, long hiddenSize, ScalarType dtype, Device device)
-    : ScratchCell("h", inputSize, hiddenSize, dtype, device)
+internal sealed class ScratchRnnCell(long inputSize, long hiddenSize, WeightInit init)
+    : ScratchCell("h", inputSize, hiddenSize, init)
 {
     protected override Tensor[] HiddenWeights(Parameter[] perGate) => perGate;
 
@@ -24,8 +24,8 @@ internal sealed class ScratchRnnCell(long inputSize, long hiddenSize, ScalarType
 /// (n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))), so the two are different functions except in
 /// special cases such as a diagonal W_hh (README, "What the model does").
 /// </summary>
-internal sealed class ScratchGruCell(long inputSize, long hiddenSize, ScalarType dtype, Device device)
-    : ScratchCell("zrh", inputSize, hiddenSize, dtype, device)
+internal sealed class ScratchGruCell(long inputSize, long hiddenSize, WeightInit init)
+    : ScratchCell("zrh", inputSize, hiddenSize, init)
 {
     // [W_hz W_hr] side by side for one matmul, and W_hh alone (it multiplies R ⊙ H).
     protected override Tensor[] HiddenWeights(Parameter[] perGate) => new[] { Side(perGate[..2]), perGate[2] };
@@ -45,8 +45,8 @@ internal sealed class ScratchGruCell(long inputSize, long hiddenSize, ScalarType
 /// d2l's LSTM: I, F, O = σ(X W_x* + H W_h* + b_*), C~ = tanh(X W_xc + H W_hc + b_c),
 /// C = F ⊙ C + I ⊙ C~, H = O ⊙ tanh(C). The state rows are (h, c).
 /// </summary>
-internal sealed class ScratchLstmCell(long inputSize, long hiddenSize, ScalarType dtype, Device device)
-    : ScratchCell("ifoc", inputSize, hiddenSize, dtype, device)
+internal sealed class ScratchLstmCell(long inputSize, long hiddenSize, WeightInit init)
+    : ScratchCell("ifoc", inputSize, hiddenSize, init)
 {
     // All four hidden-side matrices side by side: one matmul per step.
     protected override Tensor[] HiddenWeights(Parameter[] perGate) => new[] { Side(perGate) };

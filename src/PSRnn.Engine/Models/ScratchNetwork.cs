@@ -15,18 +15,18 @@ public sealed class ScratchNetwork : RecurrentNetwork
     private readonly ScratchCell[] layers;
     private readonly Parameter wHq, bQ;
 
-    public ScratchNetwork(ModelSpec spec, ScalarType dtype, Device device) : base(nameof(ScratchNetwork), spec)
+    internal ScratchNetwork(ModelSpec spec, WeightInit init) : base(nameof(ScratchNetwork), spec)
     {
         long v = spec.VocabularySize, h = spec.HiddenSize;
         layers = new ScratchCell[spec.NumLayers];
         for (var k = 0; k < layers.Length; k++)
         {
-            layers[k] = ScratchCell.Create(spec.CellType, k == 0 ? v : h, h, dtype, device);
+            layers[k] = ScratchCell.Create(spec.CellType, k == 0 ? v : h, h, init);
             var prefix = k == 0 ? "" : $"l{k}.";
             foreach (var (name, parameter) in layers[k].NamedParameters()) register_parameter(prefix + name, parameter);
         }
-        register_parameter("W_hq", wHq = new Parameter(randn(new[] { h, v }, dtype, device) * 0.01));
-        register_parameter("b_q", bQ = new Parameter(zeros(v, dtype, device)));
+        register_parameter("W_hq", wHq = init.Normal(new[] { h, v }));
+        register_parameter("b_q", bQ = init.Zeros(v));
     }
 
     public override (Tensor Outputs, Tensor State) Encode(Tensor inputs, Tensor state)
