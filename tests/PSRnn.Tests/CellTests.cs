@@ -123,6 +123,25 @@ public class CellTests
     }
 
     [Theory]
+    [InlineData(Implementation.Scratch)]
+    [InlineData(Implementation.Fused)]
+    public void TwoLayerWeightsRoundTripThroughModuleSaveAndLoad(Implementation implementation)
+    {
+        // The model file stores weights by these names ("l1.W_xh" included).
+        using var saved = NetworkFactory.Create(Spec(CellType.Lstm, implementation, layers: 2), seed: 1, CPU);
+        using var loaded = NetworkFactory.Create(Spec(CellType.Lstm, implementation, layers: 2), seed: 2, CPU);
+        using var stream = new MemoryStream();
+        saved.save(new BinaryWriter(stream));
+        stream.Position = 0;
+        loaded.load(new BinaryReader(stream));
+        Assert.All(saved.named_parameters().Zip(loaded.named_parameters()), p =>
+        {
+            Assert.Equal(p.First.name, p.Second.name);
+            Assert.True(p.First.parameter.allclose(p.Second.parameter, rtol: 0, atol: 0), p.First.name);
+        });
+    }
+
+    [Theory]
     [InlineData(CellType.Gru)]
     [InlineData(CellType.Lstm)]
     public void ScratchInitialisesWeightsFromNormalWithStdOneHundredthAndZeroBiases(CellType cell)
@@ -224,7 +243,9 @@ public class CellTests
         var records = Trainer.Train(model, corpus, options).ToList();
         Assert.True(records[^1].Perplexity < records[0].Perplexity, $"perplexity went from {records[0].Perplexity} to {records[^1].Perplexity}");
         Assert.InRange(Evaluator.Perplexity(model, corpus).Perplexity, 1, model.VocabularySize);
-        Assert.Equal(5, Evaluator.Greedy(model, corpus[..4], 5).Length);
-        Assert.All(Evaluator.HiddenStates(model, corpus[..4]), row => Assert.Equal(16, row.Length));
+        Assert.Equal(5, TextGenerator.Continue(model, corpus[..4], 5, new Sampler()).Length);
+        var trace = Evaluator.Trace(model, corpus[..4]);
+        Assert.Equal(4, trace.Steps);
+        Assert.Equal(2 * (cell == CellType.Lstm ? 2 : 1) * 16, trace.Full(3).Length);
     }
 }
