@@ -9,53 +9,12 @@ public class ScratchRnnTests
 {
     private static readonly ModelSpec Spec = new(CellType.Rnn, Implementation.Scratch, HiddenSize: 4, VocabularySize: 5);
 
-    private static (Tensor Inputs, Tensor Targets, Tensor State) Batch(RecurrentNetwork network)
-    {
-        var inputs = tensor(new long[] { 0, 3, 1, 4, 2, 2 }, new long[] { 2, 3 });
-        var targets = tensor(new long[] { 3, 1, 4, 2, 2, 0 }, new long[] { 2, 3 }).t().reshape(-1);
-        // A non-zero initial state so that W_hh's gradient also flows through the first step.
-        var state = network.InitialState(2) + 0.3;
-        return (inputs, targets, state);
-    }
-
-    private static double Loss(RecurrentNetwork network)
-    {
-        var (inputs, targets, state) = Batch(network);
-        return nn.functional.cross_entropy(network.call(inputs, state).Logits, targets).ToDouble();
-    }
-
     [Fact]
     public void GradientsEqualCentralFiniteDifferencesInFloat64()
     {
         using var network = NetworkFactory.Create(Spec, seed: 11, CPU, ScalarType.Float64);
-        // Weights of N(0, 0.01^2) give near-linear tanh; larger ones make the check meaningful.
-        using (no_grad()) foreach (var p in network.parameters()) p.copy_(randn_like(p) * 0.5);
-        var (inputs, targets, state) = Batch(network);
-        nn.functional.cross_entropy(network.call(inputs, state).Logits, targets).backward();
-
-        const double eps = 1e-6;
-        var checkedEntries = 0;
-        foreach (var (name, parameter) in network.named_parameters())
-        {
-            var analytic = parameter.grad!.clone().reshape(-1);
-            var flat = parameter.detach().view(-1);
-            for (var i = 0; i < flat.numel(); i++)
-            {
-                double Nudged(double delta)
-                {
-                    using (no_grad()) flat[i] += delta;
-                    var value = Loss(network);
-                    using (no_grad()) flat[i] -= delta;
-                    return value;
-                }
-                var numeric = (Nudged(eps) - Nudged(-eps)) / (2 * eps);
-                var exact = analytic[i].ToDouble();
-                Assert.True(Math.Abs(numeric - exact) <= 1e-7 + 1e-5 * Math.Abs(exact),
-                    $"{name}[{i}]: autograd {exact}, finite difference {numeric}");
-                checkedEntries++;
-            }
-        }
-        Assert.Equal(5 * 4 + 4 * 4 + 4 + 4 * 5 + 5, checkedEntries);
+        CellKit.Randomise(network);
+        Assert.Equal(5 * 4 + 4 * 4 + 4 + 4 * 5 + 5, CellKit.AssertGradientsEqualFiniteDifferences(network));
     }
 
     [Fact]
@@ -90,7 +49,7 @@ public class ScratchRnnTests
             f["output.weight"].copy_(s["W_hq"].t());
             f["output.bias"].copy_(s["b_q"]);
         }
-        var (inputs, _, state) = Batch(scratch);
+        var (inputs, _, state) = CellKit.Batch(scratch);
         var (scratchLogits, scratchState) = scratch.call(inputs, state);
         var (fusedLogits, fusedState) = fused.call(inputs, state);
         Assert.Equal(new long[] { 6, 5 }, scratchLogits.shape);

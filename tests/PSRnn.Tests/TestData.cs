@@ -19,11 +19,12 @@ internal static class TestData
         return builder.ToString(0, characters);
     }
 
-    public static RnnModel Model(Implementation implementation, string text, int hidden = 16, long seed = 3)
+    public static RnnModel Model(Implementation implementation, string text, int hidden = 16, long seed = 3,
+                                 CellType cell = CellType.Rnn, int layers = 1, double dropout = 0)
     {
         var options = new TextOptions();
         var vocabulary = Vocabulary.Build(options.Tokenize(new[] { text }));
-        var spec = new ModelSpec(CellType.Rnn, implementation, hidden, vocabulary.Count);
+        var spec = new ModelSpec(cell, implementation, hidden, vocabulary.Count, layers, dropout);
         return new RnnModel(spec, vocabulary, options, seed, CPU, threads: 1);
     }
 

@@ -4,8 +4,6 @@ namespace PSRnn.Engine.Models;
 
 public static class NetworkFactory
 {
-    // manual_seed is process-wide: serialise seeding + initialisation so that parallel runspaces
-    // creating models at once each get exactly the weights their seed promises.
     private static readonly object SeedGate = new();
 
     /// <summary>
@@ -17,16 +15,18 @@ public static class NetworkFactory
         lock (SeedGate) random.manual_seed(seed);
     }
 
+    /// <summary>
+    /// The network a spec describes. Initial weights come from a generator of the network's own
+    /// (<see cref="WeightInit"/>), so they depend on the seed alone, whatever other runspaces draw
+    /// from libtorch's process-wide generator meanwhile (dropout masks, <see cref="Reseed"/>).
+    /// </summary>
     public static RecurrentNetwork Create(ModelSpec spec, long seed, Device device, ScalarType dtype = ScalarType.Float32)
     {
-        lock (SeedGate)
+        using var init = new WeightInit(seed, dtype, device);
+        return spec.Implementation switch
         {
-            random.manual_seed(seed);
-            return spec.Implementation switch
-            {
-                Implementation.Scratch => new ScratchRnn(spec, dtype, device),
-                _ => new FusedRnn(spec, dtype, device),
-            };
-        }
+            Implementation.Scratch => new ScratchNetwork(spec, init),
+            _ => new FusedNetwork(spec, init),
+        };
     }
 }
