@@ -126,7 +126,7 @@ function Invoke-Test {
     if (Test-Path $trx) {
         $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
         $xunit = @{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
-                    Skipped = [int]$counters.notExecuted }
+                    Skipped = [int]$counters.total - [int]$counters.executed }
     } elseif ($xunitExit -ne 0) { $xunit.Failed = 1 }
 
     # Pester: in a child pwsh that imports ./out/PSRnn as a user would.
