@@ -87,6 +87,7 @@ public static class ModelFile
             return model;
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException or NotSupportedException
+                                  or UnauthorizedAccessException || e is IOException and not ModelFileException
                                   || e.GetType().Namespace == "TorchSharp")
         {
             throw Invalid(path, e.Message, e);
@@ -96,25 +97,43 @@ public static class ModelFile
     private static ModelManifest ReadManifest(ZipArchive zip, string path)
     {
         var entry = zip.GetEntry(ManifestEntry) ?? throw Invalid(path, "it has no manifest.json");
-        using var stream = entry.Open();
-        var node = JsonSerializer.Deserialize<JsonElement>(stream, ModelManifest.Json);
-        if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty("format", out var format) || format.GetString() != ModelManifest.FormatName)
+        var node = JsonSerializer.Deserialize<JsonElement>(ReadEntry(entry, path), ModelManifest.Json);
+        if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty("format", out var format)
+            || format.ValueKind != JsonValueKind.String || format.GetString() != ModelManifest.FormatName)
             throw Invalid(path, "its manifest does not describe a PSRnn model");
-        var version = node.TryGetProperty("formatVersion", out var v) && v.TryGetInt32(out var n) ? n : 0;
+        var version = node.TryGetProperty("formatVersion", out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) ? n : 0;
         if (version > ModelManifest.CurrentFormatVersion)
             throw new ModelFileException(ModelFileProblem.NewerFormat, path,
                 $"'{path}' was written by a newer PSRnn (model format {version}; this one reads up to {ModelManifest.CurrentFormatVersion}). Update the PSRnn module to load it.");
         if (version < 1) throw Invalid(path, "its manifest has no valid formatVersion");
-        return node.Deserialize<ModelManifest>(ModelManifest.Json) ?? throw Invalid(path, "its manifest is empty");
+        var manifest = node.Deserialize<ModelManifest>(ModelManifest.Json) ?? throw Invalid(path, "its manifest is empty");
+        // JSON null satisfies "required": refuse it here rather than fail later on a null.
+        if (manifest.Spec is null || manifest.Text is null || manifest.Vocabulary is null || manifest.History is null
+            || manifest.Entries is null || manifest.Vocabulary.Any(t => t is null) || manifest.History.Any(r => r is null))
+            throw Invalid(path, "its manifest lacks the spec, text options, vocabulary, history or checksums");
+        return manifest;
+    }
+
+    /// <summary>
+    /// An entry's bytes, checked against the CRC-32 the zip keeps for it. .NET does not check it on read,
+    /// and the manifest has no checksum of its own: without this a flipped bit in a property name would
+    /// load silently, e.g. as a model with an empty history.
+    /// </summary>
+    private static byte[] ReadEntry(ZipArchiveEntry entry, string path)
+    {
+        using var stream = entry.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        var bytes = copy.ToArray();
+        if (bytes.Length != entry.Length || Crc32.Compute(bytes) != entry.Crc32)
+            throw Invalid(path, $"the zip's CRC of {entry.FullName} does not match: the file is corrupted");
+        return bytes;
     }
 
     private static byte[] ReadVerified(ZipArchive zip, string name, string sha256, string path)
     {
         var entry = zip.GetEntry(name) ?? throw Invalid(path, $"the entry {name} is missing");
-        using var stream = entry.Open();
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        var bytes = copy.ToArray();
+        var bytes = ReadEntry(entry, path);
         if (!Convert.ToHexString(SHA256.HashData(bytes)).Equals(sha256, StringComparison.OrdinalIgnoreCase))
             throw Invalid(path, $"the checksum of {name} does not match: the file is corrupted");
         return bytes;
