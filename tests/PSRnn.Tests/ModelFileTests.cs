@@ -165,6 +165,27 @@ public sealed class ModelFileTests : IDisposable
         File.WriteAllBytes(path, raw);
     }
 
+    [Fact]
+    public void AFolderIsNeitherReadNorOverwrittenAsAModelFile()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        Assert.Equal(ModelFileProblem.IsDirectory, Assert.Throws<ModelFileException>(() => ModelFile.Load(folder)).Problem);
+        Assert.Equal(ModelFileProblem.IsDirectory, Assert.Throws<ModelFileException>(() => ModelFile.Save(model, folder, overwrite: true)).Problem);
+    }
+
+    [Fact]
+    public void AWriteIntoAFileOrAMissingFolderIsRefusedBeforeAnythingIsWritten()
+    {
+        File.WriteAllText(PathOf("plain.txt"), "a file, not a folder");
+        var underFile = Assert.Throws<ModelFileException>(() => ModelFile.CheckTarget(Path.Combine(PathOf("plain.txt"), "m.psrnn"), overwrite: true, probe: true));
+        Assert.Equal(ModelFileProblem.WriteFailed, underFile.Problem);
+        Assert.Contains("is a file, not a folder", underFile.Message);
+        var missing = Assert.Throws<ModelFileException>(() => ModelFile.CheckTarget(PathOf("none/m.psrnn"), overwrite: true, probe: true));
+        Assert.Contains("does not exist", missing.Message);
+        Assert.Equal(PathOf("ok.psrnn"), ModelFile.CheckTarget(PathOf("ok.psrnn"), overwrite: true, probe: true));
+        Assert.Equal(new[] { PathOf("plain.txt") }, Directory.GetFiles(folder));
+    }
+
     private static void Zip(string path, params (string Name, string Content)[] entries)
     {
         File.Delete(path);

@@ -21,13 +21,8 @@ public static class ModelFile
 
     public static void Save(RnnModel model, string path, bool overwrite)
     {
-        path = Path.GetFullPath(path);
-        if (!overwrite && File.Exists(path))
-            throw new ModelFileException(ModelFileProblem.AlreadyExists, path, $"'{path}' already exists. Use -Force to replace it, or choose another path.");
-        if (Directory.Exists(path))
-            throw new ModelFileException(ModelFileProblem.WriteFailed, path, $"'{path}' is a folder. Give a file path, e.g. '{Path.Combine(path, "model.psrnn")}'.");
-        var folder = Path.GetDirectoryName(path)!;
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        path = CheckTarget(path, overwrite);
+        var temporary = TemporaryPath(path);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
@@ -50,8 +45,7 @@ public static class ModelFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not ModelFileException)
         {
             DeleteIfPresent(temporary);
-            throw new ModelFileException(ModelFileProblem.WriteFailed, path,
-                $"Could not write '{path}': {e.Message} Check that the folder exists and is writable.", e);
+            throw WriteFailed(path, temporary, e);
         }
         catch
         {
@@ -60,10 +54,64 @@ public static class ModelFile
         }
     }
 
+    /// <summary>
+    /// Checks, before any work is done, that a model file can be written at <paramref name="path"/>:
+    /// not a folder, not an existing file unless <paramref name="overwrite"/>, in a folder that exists.
+    /// With <paramref name="probe"/>, also creates and deletes an empty temporary file there, so that a
+    /// read-only folder is refused now rather than after hours of training. Returns the full path.
+    /// </summary>
+    public static string CheckTarget(string path, bool overwrite, bool probe = false)
+    {
+        path = Path.GetFullPath(path);
+        if (Directory.Exists(path))
+            throw new ModelFileException(ModelFileProblem.IsDirectory, path, $"'{path}' is a folder. Give a file path, e.g. '{Path.Combine(path, "model.psrnn")}'.");
+        if (!overwrite && File.Exists(path))
+            throw new ModelFileException(ModelFileProblem.AlreadyExists, path, $"'{path}' already exists. Use -Force to replace it, or choose another path.");
+        var folder = Path.GetDirectoryName(path)!;
+        if (File.Exists(folder))
+            throw new ModelFileException(ModelFileProblem.WriteFailed, path,
+                $"Could not write '{path}': '{folder}' is a file, not a folder. Choose a path inside a folder.");
+        if (!Directory.Exists(folder))
+            throw new ModelFileException(ModelFileProblem.WriteFailed, path,
+                $"Could not write '{path}': the folder '{folder}' does not exist. Create it first (New-Item -ItemType Directory), or choose another path.");
+        if (probe)
+        {
+            var temporary = TemporaryPath(path);
+            try
+            {
+                new FileStream(temporary, FileMode.CreateNew, FileAccess.Write).Dispose();
+                File.Delete(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                DeleteIfPresent(temporary);
+                throw WriteFailed(path, temporary, e);
+            }
+        }
+        return path;
+    }
+
+    private static ModelFileException WriteFailed(string path, string temporary, Exception e)
+    {
+        var folder = Path.GetDirectoryName(path)!;
+        // The temporary file's name means nothing to the user: speak of the target and its folder.
+        var reason = e.Message.Replace(temporary, path);
+        var advice = e is UnauthorizedAccessException
+            ? $"PSRnn may not write in '{folder}'. Choose a folder you can write to, or change its permissions."
+            : $"Check that '{folder}' is a writable folder with free space, or choose another path.";
+        return new ModelFileException(ModelFileProblem.WriteFailed, path, $"Could not write '{path}': {reason} {advice}", e);
+    }
+
+    private static string TemporaryPath(string path) =>
+        Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+
     /// <summary>Reads a model file; <paramref name="device"/> null keeps the file's device when it is available here.</summary>
     public static RnnModel Load(string path, Device? device = null)
     {
         path = Path.GetFullPath(path);
+        if (Directory.Exists(path))
+            throw new ModelFileException(ModelFileProblem.IsDirectory, path,
+                $"'{path}' is a folder, not a model file. Give the file's path, e.g. Get-ChildItem '{path}' -Filter *.psrnn | Import-RnnModel.");
         if (!File.Exists(path))
             throw new ModelFileException(ModelFileProblem.NotFound, path, $"The model file '{path}' does not exist. Check the path.");
         try

@@ -76,11 +76,13 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
         Engine(options.Validate, options);
         if (CheckpointEvery <= 0)
             Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"CheckpointEvery is {CheckpointEvery}: give a positive number of epochs.", CheckpointEvery);
-        var checkpoint = CheckpointPath is null ? null : GetUnresolvedProviderPathFromPSPath(CheckpointPath);
         if (ValidationText is not null && ValidationFraction > 0)
             Fail("ParameterConflict", ErrorCategory.InvalidArgument, "Give either -ValidationText or -ValidationFraction, not both.");
         var (corpus, validation) = Trainer.HoldOut(Engine(() => model.Encode(Lines, MaxTokens)), ValidationFraction);
         if (ValidationText is not null) validation = Engine(() => model.Encode(ValidationText), ValidationText);
+        // A checkpoint path that cannot be written is refused now, not after the first epoch's work.
+        var checkpoint = CheckpointPath is null ? null
+            : Engine(() => ModelFile.CheckTarget(GetUnresolvedProviderPathFromPSPath(CheckpointPath), overwrite: true, probe: true), CheckpointPath);
         WriteVerbose($"Training on {corpus.Length} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
                      $"{model.Threads} thread(s), {Sampling} sampling, state reset {options.EffectiveStateReset}, {Optimizer}" +
                      (validation is null ? "." : $", validating on {validation.Length} tokens."));
