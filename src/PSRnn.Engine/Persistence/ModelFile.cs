@@ -52,6 +52,7 @@ public static class ModelFile
             DeleteIfPresent(temporary);
             throw;
         }
+        RemoveStaleTemporaries(path);
     }
 
     /// <summary>
@@ -102,8 +103,52 @@ public static class ModelFile
         return new ModelFileException(ModelFileProblem.WriteFailed, path, $"Could not write '{path}': {reason} {advice}", e);
     }
 
+    // A file being written is ".<name>.<pid>-<host>.<guid>.tmp" beside the target until it is complete.
     private static string TemporaryPath(string path) =>
-        Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}-{HostTag}.{Guid.NewGuid():N}.tmp");
+
+    private static readonly string HostTag = new(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
+
+    /// <summary>
+    /// Deletes temporary files left beside <paramref name="path"/> by writers of this machine that no
+    /// longer run (a process killed while saving cannot clean up after itself). Files of live
+    /// processes, of this process and of other machines are left alone. Best effort.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string path)
+    {
+        try
+        {
+            var pattern = new System.Text.RegularExpressions.Regex(
+                $@"^\.{System.Text.RegularExpressions.Regex.Escape(Path.GetFileName(path))}\.(\d+)-{HostTag}\.[0-9a-f]{{32}}\.tmp$");
+            foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.*.tmp"))
+            {
+                var match = pattern.Match(Path.GetFileName(file));
+                if (match.Success && int.TryParse(match.Groups[1].Value, out var pid) && pid != Environment.ProcessId && !IsRunning(pid))
+                    File.Delete(file);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Leftovers are untidy, not harmful: never fail a save that succeeded because of them.
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Reads a model file; <paramref name="device"/> null keeps the file's device when it is available here.</summary>
     public static RnnModel Load(string path, Device? device = null)
