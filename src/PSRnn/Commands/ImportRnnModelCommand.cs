@@ -46,7 +46,11 @@ public sealed class ImportRnnModelCommand : PSRnnCmdlet
         {
             try
             {
-                paths.AddRange(GetResolvedProviderPathFromPSPath(pattern, out _));
+                var resolved = GetResolvedProviderPathFromPSPath(pattern, out _);
+                // A wildcard that matches nothing resolves to an empty list, not an error: say so rather than return nothing.
+                if (resolved.Count == 0)
+                    Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No model file matches '{pattern}'. Check the path and the wildcard.", pattern);
+                paths.AddRange(resolved);
             }
             catch (ItemNotFoundException e)
             {
