@@ -14,6 +14,7 @@ public sealed class ImportRnnModelCommand : PSRnnCmdlet
 
     [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
+    [TextNotModel("a file path", "Import-RnnModel reads a model file: give its path, e.g. Import-RnnModel ./model.psrnn. To save a model, use $model | Export-RnnModel ./model.psrnn.")]
     public string[]? Path { get; set; }
 
     [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
