@@ -19,7 +19,8 @@ public static class Trainer
     {
         options.Validate();
         if (validation is { Length: < 2 })
-            throw new CorpusTooShortException(validation.Length, 2, "Validation needs at least two tokens: hold out more text.");
+            throw new CorpusTooShortException(validation.Length, 2,
+                "validation needs at least 2. Raise -ValidationFraction, or give a longer -ValidationText.", "The validation text");
         var needed = SequenceSampler.MinimumTokens(options.Sampling, options.BatchSize, options.NumSteps);
         if (corpus.Length < needed)
             throw new CorpusTooShortException(corpus.Length, needed,
@@ -125,8 +126,8 @@ public static class Trainer
     };
 }
 
-public sealed class CorpusTooShortException(int tokens, int needed, string requirement)
-    : ArgumentException($"The text has {tokens} tokens, but {requirement}")
+public sealed class CorpusTooShortException(int tokens, int needed, string requirement, string subject = "The text")
+    : ArgumentException($"{subject} has {tokens} tokens, but {requirement}")
 {
     public int Tokens { get; } = tokens;
     public int Needed { get; } = needed;
