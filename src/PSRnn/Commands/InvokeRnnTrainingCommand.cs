@@ -95,14 +95,14 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
             foreach (var epoch in epochs)
             {
                 done++;
+                // The checkpoint comes before any Write*: those throw once Ctrl+C is pressed, and an
+                // epoch the model has recorded must not miss its checkpoint.
+                var checkpointed = checkpoint is not null && (done % CheckpointEvery == 0 || done == Epochs);
+                if (checkpointed) ModelFile.Save(model, checkpoint!, overwrite: true);
                 progress.PercentComplete = 100 * done / Epochs;
                 progress.StatusDescription = $"Epoch {epoch.Epoch}: perplexity {epoch.Perplexity:F3}, {epoch.TokensPerSecond:F0} tokens/s";
                 WriteProgress(progress);
-                if (checkpoint is not null && (done % CheckpointEvery == 0 || done == Epochs))
-                {
-                    ModelFile.Save(model, checkpoint, overwrite: true);
-                    WriteVerbose($"Checkpoint after epoch {epoch.Epoch} written to {checkpoint}.");
-                }
+                if (checkpointed) WriteVerbose($"Checkpoint after epoch {epoch.Epoch} written to {checkpoint}.");
                 WriteObject(epoch);
             }
         }
