@@ -97,6 +97,8 @@ BeforeAll {
     Set-Content -LiteralPath $existing -Value 'precious, not to be replaced without -Force'
     # A folder nobody may write. Root ignores permission bits (tests run as root here), so where a
     # probe file can still be written into the chmod 555 folder, a folder under /proc stands in.
+    # (The chmod branch was checked as root without CAP_DAC_OVERRIDE: setpriv
+    # --bounding-set=-dac_override,-dac_read_search --inh-caps=-dac_override,-dac_read_search.)
     $readOnly = $null
     $readOnlyCategory = 'PermissionDenied'
     if ($IsLinux -or $IsMacOS) {
@@ -326,14 +328,14 @@ Describe 'The bad-input catalogue' {
         @{ Case = 'Export-RnnModel to a path whose parent is a regular file'; Id = 'PSRnn.WriteFailed'; Category = 'WriteError'; Advice = 'is a file, not a folder\. Choose a path inside a folder'
             Action = { Export-RnnModel -Model $model -Path (Join-Path $plainFile 'm.psrnn') } }
         @{ Case = 'Export-RnnModel into a read-only folder (chmod 555; as root, which ignores permission bits, /proc/self stands in)'
-            Id = 'PSRnn.WriteFailed'; Category = 'from the folder'; Advice = 'Could not write.*(Choose a folder you can write to|writable folder.*choose another path)'; NeedsReadOnly = $true
+            Id = 'PSRnn.WriteFailed'; Category = 'PermissionDenied; WriteError under /proc'; Advice = 'Could not write.*(Choose a folder you can write to|writable folder.*choose another path)'; NeedsReadOnly = $true
             Action = { Export-RnnModel -Model $model -Path (Join-Path $readOnly 'm.psrnn') } }
         @{ Case = 'Invoke-RnnTraining -CheckpointPath in a folder that does not exist (refused before training)'; Id = 'PSRnn.WriteFailed'; Category = 'WriteError'; Advice = 'does not exist\. Create it first'
             Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -CheckpointPath (Join-Path $TestDrive 'no-folder' 'c.psrnn') } }
         @{ Case = 'Invoke-RnnTraining -CheckpointPath that is a folder (refused before training)'; Id = 'PSRnn.PathIsDirectory'; Category = 'InvalidArgument'; Advice = 'is a folder\. Give a file path'
             Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -CheckpointPath $folder.FullName } }
         @{ Case = 'Invoke-RnnTraining -CheckpointPath in a read-only folder (as root: /proc/self; refused before training)'
-            Id = 'PSRnn.WriteFailed'; Category = 'from the folder'; Advice = 'Could not write.*(Choose a folder you can write to|writable folder.*choose another path)'; NeedsReadOnly = $true
+            Id = 'PSRnn.WriteFailed'; Category = 'PermissionDenied; WriteError under /proc'; Advice = 'Could not write.*(Choose a folder you can write to|writable folder.*choose another path)'; NeedsReadOnly = $true
             Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -CheckpointPath (Join-Path $readOnly 'c.psrnn') } }
 
         # --- The wrong kind of input. PowerShell's binder refuses some before PSRnn sees them; its
@@ -358,7 +360,7 @@ Describe 'The bad-input catalogue' {
     ) {
         if ($NeedsNoCuda -and $cudaHere) { Set-ItResult -Skipped -Because 'this machine has CUDA, so -Device Cuda succeeds'; return }
         if ($NeedsReadOnly -and -not $readOnly) { Set-ItResult -Skipped -Because 'no folder here refuses writes (root on a system without /proc)'; return }
-        if ($Category -eq 'from the folder') { $Category = $readOnlyCategory }
+        if ($NeedsReadOnly) { $Category = $readOnlyCategory }
         $filesBefore = Get-FolderState
         $modelBefore = Get-ModelState $model
 
