@@ -33,12 +33,14 @@ internal static class ErrorFactory
             ModelFileProblem.AlreadyExists => "FileExists",
             ModelFileProblem.WriteFailed => "WriteFailed",
             ModelFileProblem.NewerFormat => "UnsupportedModelVersion",
+            ModelFileProblem.IsDirectory => "PathIsDirectory",
             _ => "InvalidModelFile",
         }, file.Problem switch
         {
             ModelFileProblem.NotFound => ErrorCategory.ObjectNotFound,
             ModelFileProblem.AlreadyExists => ErrorCategory.ResourceExists,
             ModelFileProblem.WriteFailed => file.InnerException is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError,
+            ModelFileProblem.IsDirectory => ErrorCategory.InvalidArgument,
             _ => ErrorCategory.InvalidData,
         }, e.Message, target ?? file.FilePath, e),
         NativeLoadException => Create("NativeLoadFailed", ErrorCategory.ResourceUnavailable, e.Message, target, e),

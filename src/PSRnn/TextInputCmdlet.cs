@@ -81,7 +81,12 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
     {
         try
         {
-            return GetResolvedProviderPathFromPSPath(pattern, out _);
+            var resolved = GetResolvedProviderPathFromPSPath(pattern, out _);
+            // A wildcard that matches nothing resolves to an empty list, not an error: the text would
+            // then be silently empty.
+            if (resolved.Count == 0)
+                Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No file matches '{pattern}'. Check the path and the wildcard.", pattern);
+            return resolved;
         }
         catch (ItemNotFoundException e)
         {

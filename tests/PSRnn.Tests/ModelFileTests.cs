@@ -91,6 +91,9 @@ public sealed class ModelFileTests : IDisposable
         { "foreign JSON", path => File.WriteAllText(path, "{\"name\": \"not a model\"}"), ModelFileProblem.Invalid },
         { "foreign manifest", path => Zip(path, ("manifest.json", "{\"format\": \"something-else\", \"formatVersion\": 1}")), ModelFileProblem.Invalid },
         { "newer format", path => Zip(path, ("manifest.json", "{\"format\": \"psrnn-model\", \"formatVersion\": 99}")), ModelFileProblem.NewerFormat },
+        { "manifest bit-flipped", path => FlipManifestBit(path), ModelFileProblem.Invalid },
+        { "format not a string", path => Zip(path, ("manifest.json", "{\"format\": 5, \"formatVersion\": \"1\"}")), ModelFileProblem.Invalid },
+        { "null spec", path => Zip(path, ("manifest.json", "{\"format\": \"psrnn-model\", \"formatVersion\": 1, \"spec\": null, \"text\": null, \"vocabulary\": null}")), ModelFileProblem.Invalid },
     };
 
     [Theory]
@@ -132,6 +135,55 @@ public sealed class ModelFileTests : IDisposable
         entry.Delete();
         using var replaced = zip.CreateEntry("weights.bin").Open();
         replaced.Write(bytes);
+    }
+
+    /// <summary>
+    /// Stores the entries uncompressed, then flips one bit of the manifest in place ("history" becomes
+    /// "hmstory"): the JSON stays valid and only the zip's CRC-32 can tell.
+    /// </summary>
+    private static void FlipManifestBit(string path)
+    {
+        var entries = new List<(string Name, byte[] Bytes)>();
+        using (var zip = ZipFile.OpenRead(path))
+            foreach (var entry in zip.Entries)
+            {
+                using var stream = entry.Open();
+                using var copy = new MemoryStream();
+                stream.CopyTo(copy);
+                entries.Add((entry.FullName, copy.ToArray()));
+            }
+        File.Delete(path);
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+            foreach (var (name, bytes) in entries)
+            {
+                using var stream = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+                stream.Write(bytes);
+            }
+        var raw = File.ReadAllBytes(path);
+        var at = Encoding.Latin1.GetString(raw).IndexOf("\"history\"", StringComparison.Ordinal);
+        raw[at + 2] ^= 0x04;
+        File.WriteAllBytes(path, raw);
+    }
+
+    [Fact]
+    public void AFolderIsNeitherReadNorOverwrittenAsAModelFile()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        Assert.Equal(ModelFileProblem.IsDirectory, Assert.Throws<ModelFileException>(() => ModelFile.Load(folder)).Problem);
+        Assert.Equal(ModelFileProblem.IsDirectory, Assert.Throws<ModelFileException>(() => ModelFile.Save(model, folder, overwrite: true)).Problem);
+    }
+
+    [Fact]
+    public void AWriteIntoAFileOrAMissingFolderIsRefusedBeforeAnythingIsWritten()
+    {
+        File.WriteAllText(PathOf("plain.txt"), "a file, not a folder");
+        var underFile = Assert.Throws<ModelFileException>(() => ModelFile.CheckTarget(Path.Combine(PathOf("plain.txt"), "m.psrnn"), overwrite: true, probe: true));
+        Assert.Equal(ModelFileProblem.WriteFailed, underFile.Problem);
+        Assert.Contains("is a file, not a folder", underFile.Message);
+        var missing = Assert.Throws<ModelFileException>(() => ModelFile.CheckTarget(PathOf("none/m.psrnn"), overwrite: true, probe: true));
+        Assert.Contains("does not exist", missing.Message);
+        Assert.Equal(PathOf("ok.psrnn"), ModelFile.CheckTarget(PathOf("ok.psrnn"), overwrite: true, probe: true));
+        Assert.Equal(new[] { PathOf("plain.txt") }, Directory.GetFiles(folder));
     }
 
     private static void Zip(string path, params (string Name, string Content)[] entries)

@@ -158,6 +158,28 @@ public class TrainerTests
     }
 
     [Fact]
+    public void CancellingMidEpochPutsBackTheWeightsAndOptimizerStateOfTheLastCompletedEpoch()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text);
+        var corpus = model.Encode(new[] { Text });
+        var adam = new TrainingOptions { Epochs = 1, BatchSize = 4, NumSteps = 8, Optimizer = OptimizerKind.Adam, LearningRate = 0.01 };
+        Trainer.Train(model, corpus, adam).ToList();
+        var good = model.Network.parameters().Select(p => p.detach().clone()).ToList();
+        using var twin = TestData.Model(Implementation.Fused, Text);
+        Trainer.Train(twin, corpus, adam).ToList();
+
+        // One token per minibatch row: about a thousand minibatches, so the cancel lands mid-epoch.
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Train(model, corpus, adam with { Epochs = 5, BatchSize = 1, NumSteps = 2 }, stop.Token).ToList());
+
+        Assert.Equal(1, model.EpochsTrained);
+        Assert.All(model.Network.parameters().Zip(good), pair => Assert.True(pair.First.allclose(pair.Second, rtol: 0, atol: 0)));
+        // Adam's moments went back too: the next epoch is the one a model never interrupted trains.
+        var next = adam with { Epochs = 1 };
+        Assert.Equal(Trainer.Train(twin, corpus, next).Single().Perplexity, Trainer.Train(model, corpus, next).Single().Perplexity);
+    }
+
+    [Fact]
     public void AModelInUseRefusesASecondOperation()
     {
         using var model = TestData.Model(Implementation.Fused, Text);

@@ -21,13 +21,8 @@ public static class ModelFile
 
     public static void Save(RnnModel model, string path, bool overwrite)
     {
-        path = Path.GetFullPath(path);
-        if (!overwrite && File.Exists(path))
-            throw new ModelFileException(ModelFileProblem.AlreadyExists, path, $"'{path}' already exists. Use -Force to replace it, or choose another path.");
-        if (Directory.Exists(path))
-            throw new ModelFileException(ModelFileProblem.WriteFailed, path, $"'{path}' is a folder. Give a file path, e.g. '{Path.Combine(path, "model.psrnn")}'.");
-        var folder = Path.GetDirectoryName(path)!;
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        path = CheckTarget(path, overwrite);
+        var temporary = TemporaryPath(path);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
@@ -50,13 +45,108 @@ public static class ModelFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not ModelFileException)
         {
             DeleteIfPresent(temporary);
-            throw new ModelFileException(ModelFileProblem.WriteFailed, path,
-                $"Could not write '{path}': {e.Message} Check that the folder exists and is writable.", e);
+            throw WriteFailed(path, temporary, e);
         }
         catch
         {
             DeleteIfPresent(temporary);
             throw;
+        }
+        RemoveStaleTemporaries(path);
+    }
+
+    /// <summary>
+    /// Checks, before any work is done, that a model file can be written at <paramref name="path"/>:
+    /// not a folder, not an existing file unless <paramref name="overwrite"/>, in a folder that exists.
+    /// With <paramref name="probe"/>, also creates and deletes an empty temporary file there, so that a
+    /// read-only folder is refused now rather than after hours of training. Returns the full path.
+    /// </summary>
+    public static string CheckTarget(string path, bool overwrite, bool probe = false)
+    {
+        path = Path.GetFullPath(path);
+        if (Directory.Exists(path))
+            throw new ModelFileException(ModelFileProblem.IsDirectory, path, $"'{path}' is a folder. Give a file path, e.g. '{Path.Combine(path, "model.psrnn")}'.");
+        if (!overwrite && File.Exists(path))
+            throw new ModelFileException(ModelFileProblem.AlreadyExists, path, $"'{path}' already exists. Use -Force to replace it, or choose another path.");
+        var folder = Path.GetDirectoryName(path)!;
+        if (File.Exists(folder))
+            throw new ModelFileException(ModelFileProblem.WriteFailed, path,
+                $"Could not write '{path}': '{folder}' is a file, not a folder. Choose a path inside a folder.");
+        if (!Directory.Exists(folder))
+            throw new ModelFileException(ModelFileProblem.WriteFailed, path,
+                $"Could not write '{path}': the folder '{folder}' does not exist. Create it first (New-Item -ItemType Directory), or choose another path.");
+        if (probe)
+        {
+            var temporary = TemporaryPath(path);
+            try
+            {
+                new FileStream(temporary, FileMode.CreateNew, FileAccess.Write).Dispose();
+                File.Delete(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                DeleteIfPresent(temporary);
+                throw WriteFailed(path, temporary, e);
+            }
+        }
+        return path;
+    }
+
+    private static ModelFileException WriteFailed(string path, string temporary, Exception e)
+    {
+        var folder = Path.GetDirectoryName(path)!;
+        // The temporary file's name means nothing to the user: speak of the target and its folder.
+        var reason = e.Message.Replace(temporary, path);
+        var advice = e is UnauthorizedAccessException
+            ? $"PSRnn may not write in '{folder}'. Choose a folder you can write to, or change its permissions."
+            : $"Check that '{folder}' is a writable folder with free space, or choose another path.";
+        return new ModelFileException(ModelFileProblem.WriteFailed, path, $"Could not write '{path}': {reason} {advice}", e);
+    }
+
+    // A file being written is ".<name>.<pid>-<host>.<guid>.tmp" beside the target until it is complete.
+    private static string TemporaryPath(string path) =>
+        Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}-{HostTag}.{Guid.NewGuid():N}.tmp");
+
+    private static readonly string HostTag = new(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
+
+    /// <summary>
+    /// Deletes temporary files left beside <paramref name="path"/> by writers of this machine that no
+    /// longer run (a process killed while saving cannot clean up after itself). Files of live
+    /// processes, of this process and of other machines are left alone. Best effort.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string path)
+    {
+        try
+        {
+            var pattern = new System.Text.RegularExpressions.Regex(
+                $@"^\.{System.Text.RegularExpressions.Regex.Escape(Path.GetFileName(path))}\.(\d+)-{HostTag}\.[0-9a-f]{{32}}\.tmp$");
+            foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.*.tmp"))
+            {
+                var match = pattern.Match(Path.GetFileName(file));
+                if (match.Success && int.TryParse(match.Groups[1].Value, out var pid) && pid != Environment.ProcessId && !IsRunning(pid))
+                    File.Delete(file);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Leftovers are untidy, not harmful: never fail a save that succeeded because of them.
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 
@@ -64,6 +154,9 @@ public static class ModelFile
     public static RnnModel Load(string path, Device? device = null)
     {
         path = Path.GetFullPath(path);
+        if (Directory.Exists(path))
+            throw new ModelFileException(ModelFileProblem.IsDirectory, path,
+                $"'{path}' is a folder, not a model file. Give the file's path, e.g. Get-ChildItem '{path}' -Filter *.psrnn | Import-RnnModel.");
         if (!File.Exists(path))
             throw new ModelFileException(ModelFileProblem.NotFound, path, $"The model file '{path}' does not exist. Check the path.");
         try
@@ -87,6 +180,7 @@ public static class ModelFile
             return model;
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException or NotSupportedException
+                                  or UnauthorizedAccessException || e is IOException and not ModelFileException
                                   || e.GetType().Namespace == "TorchSharp")
         {
             throw Invalid(path, e.Message, e);
@@ -96,25 +190,43 @@ public static class ModelFile
     private static ModelManifest ReadManifest(ZipArchive zip, string path)
     {
         var entry = zip.GetEntry(ManifestEntry) ?? throw Invalid(path, "it has no manifest.json");
-        using var stream = entry.Open();
-        var node = JsonSerializer.Deserialize<JsonElement>(stream, ModelManifest.Json);
-        if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty("format", out var format) || format.GetString() != ModelManifest.FormatName)
+        var node = JsonSerializer.Deserialize<JsonElement>(ReadEntry(entry, path), ModelManifest.Json);
+        if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty("format", out var format)
+            || format.ValueKind != JsonValueKind.String || format.GetString() != ModelManifest.FormatName)
             throw Invalid(path, "its manifest does not describe a PSRnn model");
-        var version = node.TryGetProperty("formatVersion", out var v) && v.TryGetInt32(out var n) ? n : 0;
+        var version = node.TryGetProperty("formatVersion", out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) ? n : 0;
         if (version > ModelManifest.CurrentFormatVersion)
             throw new ModelFileException(ModelFileProblem.NewerFormat, path,
                 $"'{path}' was written by a newer PSRnn (model format {version}; this one reads up to {ModelManifest.CurrentFormatVersion}). Update the PSRnn module to load it.");
         if (version < 1) throw Invalid(path, "its manifest has no valid formatVersion");
-        return node.Deserialize<ModelManifest>(ModelManifest.Json) ?? throw Invalid(path, "its manifest is empty");
+        var manifest = node.Deserialize<ModelManifest>(ModelManifest.Json) ?? throw Invalid(path, "its manifest is empty");
+        // JSON null satisfies "required": refuse it here rather than fail later on a null.
+        if (manifest.Spec is null || manifest.Text is null || manifest.Vocabulary is null || manifest.History is null
+            || manifest.Entries is null || manifest.Vocabulary.Any(t => t is null) || manifest.History.Any(r => r is null))
+            throw Invalid(path, "its manifest lacks the spec, text options, vocabulary, history or checksums");
+        return manifest;
+    }
+
+    /// <summary>
+    /// An entry's bytes, checked against the CRC-32 the zip keeps for it. .NET does not check it on read,
+    /// and the manifest has no checksum of its own: without this a flipped bit in a property name would
+    /// load silently, e.g. as a model with an empty history.
+    /// </summary>
+    private static byte[] ReadEntry(ZipArchiveEntry entry, string path)
+    {
+        using var stream = entry.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        var bytes = copy.ToArray();
+        if (bytes.Length != entry.Length || Crc32.Compute(bytes) != entry.Crc32)
+            throw Invalid(path, $"the zip's CRC of {entry.FullName} does not match: the file is corrupted");
+        return bytes;
     }
 
     private static byte[] ReadVerified(ZipArchive zip, string name, string sha256, string path)
     {
         var entry = zip.GetEntry(name) ?? throw Invalid(path, $"the entry {name} is missing");
-        using var stream = entry.Open();
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        var bytes = copy.ToArray();
+        var bytes = ReadEntry(entry, path);
         if (!Convert.ToHexString(SHA256.HashData(bytes)).Equals(sha256, StringComparison.OrdinalIgnoreCase))
             throw Invalid(path, $"the checksum of {name} does not match: the file is corrupted");
         return bytes;

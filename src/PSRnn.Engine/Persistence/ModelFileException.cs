@@ -7,6 +7,8 @@ public enum ModelFileProblem
     WriteFailed,
     Invalid,
     NewerFormat,
+    /// <summary>The path is a folder where a model file was expected.</summary>
+    IsDirectory,
 }
 
 /// <summary>A model file could not be read or written; the message says what to do.</summary>

@@ -19,7 +19,8 @@ public static class Trainer
     {
         options.Validate();
         if (validation is { Length: < 2 })
-            throw new CorpusTooShortException(validation.Length, 2, "Validation needs at least two tokens: hold out more text.");
+            throw new CorpusTooShortException(validation.Length, 2,
+                "validation needs at least 2. Raise -ValidationFraction, or give a longer -ValidationText.", "The validation text");
         var needed = SequenceSampler.MinimumTokens(options.Sampling, options.BatchSize, options.NumSteps);
         if (corpus.Length < needed)
             throw new CorpusTooShortException(corpus.Length, needed,
@@ -42,7 +43,7 @@ public static class Trainer
         var network = model.Network;
         var optimizer = model.Optimizer.For(network.parameters(), options);
         using var stepper = new MinibatchStepper(network, options.EffectiveStateReset, optimizer, options.GradientClip);
-        using var lastGood = new WeightSnapshot(network);
+        using var lastGood = new WeightSnapshot(network, model.Optimizer);
         network.train();
         for (var i = 0; i < options.Epochs; i++)
         {
@@ -55,24 +56,30 @@ public static class Trainer
             long tokens = 0;
             stepper.ResetState();
             lastGood.Take();
-            foreach (var batch in SequenceSampler.Batches(corpus, options.Sampling, options.BatchSize, options.NumSteps, random))
+            try
             {
-                cancellation.ThrowIfCancellationRequested();
-                var count = batch.BatchSize * batch.NumSteps;
-                try
+                foreach (var batch in SequenceSampler.Batches(corpus, options.Sampling, options.BatchSize, options.NumSteps, random))
                 {
+                    cancellation.ThrowIfCancellationRequested();
+                    var count = batch.BatchSize * batch.NumSteps;
                     lossSum += stepper.Step(batch) * count;
+                    tokens += count;
                 }
-                catch (TrainingDivergedException diverged)
-                {
-                    // Back to the weights after the last complete epoch; the optimizer's state may hold NaNs too.
-                    lastGood.Restore();
-                    model.Optimizer.Dispose();
-                    throw new TrainingDivergedException(diverged.Loss,
-                        $"The weights after epoch {epoch - 1} were restored. Lower -LearningRate (it is {options.LearningRate}) " +
-                        $"or -GradientClip (it is {options.GradientClip}), then train again.");
-                }
-                tokens += count;
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C mid-epoch: drop the partial epoch, so the weights, the optimizer, History and
+                // any checkpoint all describe the same completed epochs (and a resumed run stays exact).
+                lastGood.Restore();
+                throw;
+            }
+            catch (TrainingDivergedException diverged)
+            {
+                // Back to the weights and optimizer state after the last complete epoch (both may hold NaNs now).
+                lastGood.Restore();
+                throw new TrainingDivergedException(diverged.Loss,
+                    $"The weights after epoch {epoch - 1} were restored. Lower -LearningRate (it is {options.LearningRate}) " +
+                    $"or -GradientClip (it is {options.GradientClip}), then train again.");
             }
             clock.Stop();
             var checkedOn = validation is null ? null : Evaluation.Evaluator.PerplexityOf(network, validation);
@@ -125,8 +132,8 @@ public static class Trainer
     };
 }
 
-public sealed class CorpusTooShortException(int tokens, int needed, string requirement)
-    : ArgumentException($"The text has {tokens} tokens, but {requirement}")
+public sealed class CorpusTooShortException(int tokens, int needed, string requirement, string subject = "The text")
+    : ArgumentException($"{subject} has {tokens} tokens, but {requirement}")
 {
     public int Tokens { get; } = tokens;
     public int Needed { get; } = needed;

@@ -15,6 +15,7 @@ public sealed class GetHiddenStateCommand : PSRnnCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [AllowEmptyString]
+    [TextNotModel("text", "Pass the model with -Model and the text as a string, e.g. Get-HiddenState -Model $model -Text 'time traveller'.")]
     public string? Text { get; set; }
 
     /// <summary>The state to start from: every layer's state, flat (the FullState of an earlier step); zeros when absent.</summary>

@@ -15,6 +15,7 @@ public sealed class GetRnnPredictionCommand : PSRnnCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [AllowEmptyString]
+    [TextNotModel("a prefix", "Pass the model with -Model and the prefix as a string, e.g. Get-RnnPrediction -Model $model -Prefix 'time traveller'.")]
     public string? Prefix { get; set; }
 
     [Parameter]

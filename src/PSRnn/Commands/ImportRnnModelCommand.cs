@@ -16,6 +16,7 @@ public sealed class ImportRnnModelCommand : PSRnnCmdlet
     [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [TextNotModel("a file path", "Import-RnnModel reads a model file: give its path, e.g. Import-RnnModel ./model.psrnn. To save a model, use $model | Export-RnnModel ./model.psrnn.")]
     public string[]? Path { get; set; }
 
     [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
@@ -51,7 +52,11 @@ public sealed class ImportRnnModelCommand : PSRnnCmdlet
         {
             try
             {
-                paths.AddRange(GetResolvedProviderPathFromPSPath(pattern, out _));
+                var resolved = GetResolvedProviderPathFromPSPath(pattern, out _);
+                // A wildcard that matches nothing resolves to an empty list, not an error: say so rather than return nothing.
+                if (resolved.Count == 0)
+                    Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No model file matches '{pattern}'. Check the path and the wildcard.", pattern);
+                paths.AddRange(resolved);
             }
             catch (ItemNotFoundException e)
             {

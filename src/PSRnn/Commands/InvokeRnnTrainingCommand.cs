@@ -76,11 +76,13 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
         Engine(options.Validate, options);
         if (CheckpointEvery <= 0)
             Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"CheckpointEvery is {CheckpointEvery}: give a positive number of epochs.", CheckpointEvery);
-        var checkpoint = CheckpointPath is null ? null : GetUnresolvedProviderPathFromPSPath(CheckpointPath);
         if (ValidationText is not null && ValidationFraction > 0)
             Fail("ParameterConflict", ErrorCategory.InvalidArgument, "Give either -ValidationText or -ValidationFraction, not both.");
         var (corpus, validation) = Trainer.HoldOut(Engine(() => model.Encode(Lines, MaxTokens)), ValidationFraction);
         if (ValidationText is not null) validation = Engine(() => model.Encode(ValidationText), ValidationText);
+        // A checkpoint path that cannot be written is refused now, not after the first epoch's work.
+        var checkpoint = CheckpointPath is null ? null
+            : Engine(() => ModelFile.CheckTarget(GetUnresolvedProviderPathFromPSPath(CheckpointPath), overwrite: true, probe: true), CheckpointPath);
         WriteVerbose($"Training on {corpus.Length} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
                      $"{model.Threads} thread(s), {Sampling} sampling, state reset {options.EffectiveStateReset}, {Optimizer}" +
                      (validation is null ? "." : $", validating on {validation.Length} tokens."));
@@ -93,14 +95,14 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
             foreach (var epoch in epochs)
             {
                 done++;
+                // The checkpoint comes before any Write*: those throw once Ctrl+C is pressed, and an
+                // epoch the model has recorded must not miss its checkpoint.
+                var checkpointed = checkpoint is not null && (done % CheckpointEvery == 0 || done == Epochs);
+                if (checkpointed) ModelFile.Save(model, checkpoint!, overwrite: true);
                 progress.PercentComplete = 100 * done / Epochs;
                 progress.StatusDescription = $"Epoch {epoch.Epoch}: perplexity {epoch.Perplexity:F3}, {epoch.TokensPerSecond:F0} tokens/s";
                 WriteProgress(progress);
-                if (checkpoint is not null && (done % CheckpointEvery == 0 || done == Epochs))
-                {
-                    ModelFile.Save(model, checkpoint, overwrite: true);
-                    WriteVerbose($"Checkpoint after epoch {epoch.Epoch} written to {checkpoint}.");
-                }
+                if (checkpointed) WriteVerbose($"Checkpoint after epoch {epoch.Epoch} written to {checkpoint}.");
                 WriteObject(epoch);
             }
         }

@@ -93,6 +93,10 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
         if (corpus.Count == 0)
             Fail("EmptyText", ErrorCategory.InvalidData,
                 "There is no text to build a vocabulary from (after preprocessing, nothing is left). Pipe the training text in, e.g. Get-RnnCorpus -Name TimeMachine | New-RnnModel, or give -Vocabulary.");
-        return PSRnn.Engine.Text.Vocabulary.Build(corpus, MinFrequency);
+        var built = PSRnn.Engine.Text.Vocabulary.Build(corpus, MinFrequency);
+        if (built.Count < 2)
+            Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument,
+                $"MinFrequency is {MinFrequency}: no token occurs that often in the text, so the vocabulary would hold only <unk>. Lower -MinFrequency or give more text.", MinFrequency);
+        return built;
     }
 }
