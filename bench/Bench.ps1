@@ -35,14 +35,18 @@ $configs = @(
     @{ Name = 'Fused LSTM 256'; Implementation = 'Fused'; CellType = 'Lstm'; Hidden = 256; Reference = 'lstm' }
 ) | Where-Object { -not $Only -or $_.Name -in $Only }
 
+# Debian's python3-torch calls whatever libblas.so.3 the alternatives system picks; without OpenBLAS
+# that is the netlib reference BLAS, 3-4x slower, which would flatter PSRnn. So: torch with OpenBLAS.
 function Assert-Reference {
     & $python -c 'import torch' 2>$null
-    if ($LASTEXITCODE -eq 0) { return }
-    if ((id -u) -ne '0') { throw "The PyTorch reference needs Debian's python3-torch: sudo apt-get install -y python3-torch" }
-    Write-Host 'Installing the reference: apt-get install python3-torch (once)...'
+    $hasTorch = $LASTEXITCODE -eq 0
+    $hasOpenBlas = Test-Path /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+    if ($hasTorch -and $hasOpenBlas) { return }
+    if ((id -u) -ne '0') { throw "The PyTorch reference needs Debian's python3-torch with OpenBLAS: sudo apt-get install -y python3-torch libopenblas0-pthread" }
+    Write-Host 'Installing the reference: apt-get install python3-torch libopenblas0-pthread (once)...'
     apt-get update -qq | Out-Null
-    apt-get install -y -qq python3-torch | Out-Null
-    if ($LASTEXITCODE -ne 0) { throw 'apt-get install python3-torch failed.' }
+    apt-get install -y -qq python3-torch libopenblas0-pthread | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw 'apt-get install python3-torch libopenblas0-pthread failed.' }
 }
 
 # Starts a child pwsh the way this one was started (a dotnet local tool or a plain pwsh).
@@ -136,21 +140,25 @@ $rows = foreach ($config in $configs) {
         'Of roofline' = '{0:P0}' -f ($oursSpeed / $roofline)
     }
 }
-$rows | Format-Table -AutoSize | Out-Host
+$rows | Format-Table -AutoSize | Out-String -Width 300 | Write-Host
 
-# RSS after every epoch of a long run: a leak per batch or per epoch shows as growth.
+# RSS and libtorch's live tensor count after every epoch of a long run: a leak per batch or per
+# epoch shows as a rising count; RSS also moves with the .NET heap and the allocators, so both print.
 $trace = Invoke-Pwsh @"
 Import-Module '$ModulePath'
 `$text = Get-RnnCorpus -Path '$DataPath'
 `$model = `$text | New-RnnModel -Implementation Fused -HiddenSize 256 -Seed 0
-`$rss = `$text | Invoke-RnnTraining -Model `$model -Epochs $RssEpochs -MaxTokens 10000 |
-    ForEach-Object { [long]((Get-Content /proc/self/status | Select-String '^VmRSS:\s+(\d+)').Matches[0].Groups[1].Value) * 1KB }
-`$rss -join ','
+`$statistics = [TorchSharp.DisposeScopeManager]::Statistics
+`$text | Invoke-RnnTraining -Model `$model -Epochs $RssEpochs -MaxTokens 10000 |
+    ForEach-Object { '{0}:{1}' -f ([long]((Get-Content /proc/self/status | Select-String '^VmRSS:\s+(\d+)').Matches[0].Groups[1].Value) * 1KB), `$statistics.ThreadTotalLiveCount }
 "@
-$rss = ($trace | Select-Object -Last 1) -split ',' | ForEach-Object { [double]$_ }
-$settled = $rss[[math]::Min(4, $rss.Count - 1)]
-Write-Host ("RSS over {0} epochs (fused RNN 256): epoch 5 {1:N0} MB, epoch {0} {2:N0} MB, growth {3:P1}" -f
-    $RssEpochs, ($settled / 1MB), ($rss[-1] / 1MB), (($rss[-1] - $settled) / $settled))
+$points = $trace | Where-Object { $_ -match '^\d+:\d+$' } | ForEach-Object { $rss, $live = $_ -split ':'; [pscustomobject]@{ Rss = [double]$rss; Live = [int]$live } }
+$marks = @(1, 5, 10, 20, 30, 40, 50, 75, 100) | Where-Object { $_ -le $points.Count }
+Write-Host ("Over {0} epochs of fused RNN 256 (epoch: RSS MB / live tensors): {1}" -f $RssEpochs,
+    (($marks | ForEach-Object { '{0}: {1:N0} / {2}' -f $_, ($points[$_ - 1].Rss / 1MB), $points[$_ - 1].Live }) -join ', '))
+$settled = $points[[math]::Min(9, $points.Count - 1)]
+Write-Host ("RSS growth from epoch 10 to {0}: {1:P1}; live tensors {2} -> {3}" -f $points.Count,
+    (($points[-1].Rss - $settled.Rss) / $settled.Rss), $settled.Live, $points[-1].Live)
 
 # Threads: the default must not fall into oversubscription.
 $threadRows = foreach ($name in 'Scratch RNN 512', 'Fused RNN 512') {
@@ -160,5 +168,5 @@ $threadRows = foreach ($name in 'Scratch RNN 512', 'Fused RNN 512') {
     $two = Get-Median (Invoke-PSRnnRun $config 3 2).Speeds
     [pscustomobject]@{ Configuration = $name; '1 thread tok/s' = [math]::Round($one); '2 threads tok/s' = [math]::Round($two); 'Speed-up' = [math]::Round($two / $one, 2) }
 }
-$threadRows | Format-Table -AutoSize | Out-Host
+$threadRows | Format-Table -AutoSize | Out-String -Width 300 | Write-Host
 $rows

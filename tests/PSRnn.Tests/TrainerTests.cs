@@ -179,6 +179,27 @@ public class TrainerTests
         Assert.Equal(Trainer.Train(twin, corpus, next).Single().Perplexity, Trainer.Train(model, corpus, next).Single().Perplexity);
     }
 
+    [Theory]
+    [InlineData(Implementation.Scratch, CellType.Lstm, StateReset.EveryEpoch)]
+    [InlineData(Implementation.Fused, CellType.Rnn, StateReset.EveryEpoch)]
+    [InlineData(Implementation.Fused, CellType.Gru, StateReset.EveryBatch)]
+    public void TrainingAndEvaluationLeaveNoLiveTensorBehind(Implementation implementation, CellType cell, StateReset reset)
+    {
+        // Live tensors are counted per thread, so tests running beside this one do not disturb it.
+        var statistics = TorchSharp.DisposeScopeManager.Statistics;
+        var options = new TrainingOptions { Epochs = 3, BatchSize = 4, NumSteps = 8, StateReset = reset, Optimizer = OptimizerKind.Adam, LearningRate = 0.01 };
+        using var model = TestData.Model(implementation, Text, cell: cell);
+        var corpus = model.Encode(new[] { Text });
+        var (training, validation) = Trainer.HoldOut(corpus, 0.1);
+        Trainer.Train(model, training, options with { Epochs = 1 }, validation: validation).ToList(); // the optimizer's own state is created once
+        var before = statistics.ThreadTotalLiveCount;
+        Trainer.Train(model, training, options, validation: validation).ToList();
+        PSRnn.Engine.Evaluation.Evaluator.Perplexity(model, corpus);
+        PSRnn.Engine.Evaluation.Evaluator.Trace(model, corpus[..20]);
+        PSRnn.Engine.Evaluation.TextGenerator.Continue(model, corpus[..5], 10, new PSRnn.Engine.Evaluation.Sampler(Temperature: 1));
+        Assert.Equal(before, statistics.ThreadTotalLiveCount);
+    }
+
     [Fact]
     public void AModelInUseRefusesASecondOperation()
     {

@@ -60,7 +60,9 @@ public sealed class MinibatchStepper : IDisposable
             nn.utils.clip_grad_norm_(parameters, gradientClip);
             optimizer.step();
         }
-        // Carry the state out of this batch's scope, cut from its graph; the old one goes with the scope.
+        // Carry the state out of this batch's scope, cut from its graph. The one it replaces was made
+        // outside this scope (by the previous batch), so the scope would not free it.
+        state?.Dispose();
         state = final.detach().MoveToOuterDisposeScope();
         return value;
     }

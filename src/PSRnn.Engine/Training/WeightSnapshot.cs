@@ -17,7 +17,7 @@ internal sealed class WeightSnapshot(RecurrentNetwork network, OptimizerSlot? op
         using (no_grad())
         {
             var parameters = network.parameters().ToArray();
-            if (copies.Length == 0) copies = parameters.Select(p => p.detach().clone()).ToArray();
+            if (copies.Length == 0) copies = parameters.Select(p => p.clone()).ToArray(); // no_grad: no history to detach
             else for (var i = 0; i < copies.Length; i++) copies[i].copy_(parameters[i]);
         }
         optimizerState = null;
