@@ -28,8 +28,10 @@
     ./examples/BatchReset.ps1 -Quick
     A small model on a few thousand characters for a few epochs: the whole tutorial in well under a minute.
 .EXAMPLE
-    ./examples/BatchReset.ps1 -Epochs 500 -Implementation Scratch -HiddenSize 512 -NumSteps 5, 35 -CsvPath out/BatchReset.csv
-    The full run of the notebook: d2l's from-scratch RNN and setting, 8 configurations.
+    ./examples/BatchReset.ps1 -Epochs 500 -Implementation Fused -HiddenSize 256 -NumSteps 5, 35 -MaxTokens 10000 -ValidationTokens 5000 -Seed 42 -Threads 1 -CsvPath out/BatchReset.csv
+    The full run of the notebook (these are also the defaults): d2l's concise RNN and training setting,
+    8 configurations. The fused layer is about 3x faster than the from-scratch RNN of 512 units, which
+    makes 8 x 500 epochs affordable on two shared cores; the state policy acts on both the same way.
 .EXAMPLE
     $results = ./examples/BatchReset.ps1 -Text (Get-Content my.txt) -Epochs 50 -HiddenSize 128 -Implementation Fused
     Any text: the first -MaxTokens characters train, the lines that follow validate.
@@ -42,8 +44,8 @@ param(
     [string] $Path,
     [int] $Epochs = 500,
     [ValidateSet('Scratch', 'Fused')]
-    [string] $Implementation = 'Scratch',
-    [int] $HiddenSize = 512,
+    [string] $Implementation = 'Fused',
+    [int] $HiddenSize = 256,
     # The third axis of the grid: window lengths.
     [int[]] $NumSteps = @(5, 35),
     [int] $BatchSize = 32,
@@ -205,7 +207,7 @@ foreach ($measure in 'Perplexity', 'ValidationPerplexity') {
 foreach ($result in $results) {
     $result.Prediction = (Get-RnnPrediction -Model $models[$result.Configuration] -Prefix $Prefix -Length $PredictionLength -Temperature 0).FullText
 }
-$results | Format-Table Configuration, Prediction | Out-Host
+foreach ($result in $results) { Write-Host ('{0,-25} {1}' -f $result.Configuration, $result.Prediction) }
 #endregion
 
 #region Step 7: How much of the earlier text each trained model's state still holds
@@ -216,11 +218,11 @@ $memory = foreach ($name in $models.Keys) {
                        DistanceAtEnd = $steps[-1].Distance }
 }
 $memory | Format-Table Configuration, @{ n = 'NormFromZeros'; e = { '{0:F3}' -f $_.NormFromZeros }; a = 'right' },
-    @{ n = 'DistanceAtStep1'; e = { '{0:F3}' -f $_.DistanceAtStep1 }; a = 'right' },
-    @{ n = 'DistanceAtStep5'; e = { '{0:F3}' -f $_.DistanceAtStep5 }; a = 'right' },
-    @{ n = 'DistanceAtEnd'; e = { '{0:F3}' -f $_.DistanceAtEnd }; a = 'right' } | Out-Host
-Write-Host "NormFromZeros: the state after '$Prefix' read from zeros. Distance: how far the state after 200 characters of"
-Write-Host "context and then the phrase is from it, after the phrase's first character, its fifth, and all $($Prefix.Length) of them."
+    @{ n = 'Distance@1'; e = { '{0:F3}' -f $_.DistanceAtStep1 }; a = 'right' },
+    @{ n = 'Distance@5'; e = { '{0:F3}' -f $_.DistanceAtStep5 }; a = 'right' },
+    @{ n = "Distance@$($Prefix.Length)"; e = { '{0:F3}' -f $_.DistanceAtEnd }; a = 'right' } | Out-Host
+Write-Host "NormFromZeros: norm of the state after '$Prefix' read from zeros. Distance@k: how far the state after"
+Write-Host "200 characters of context and then k characters of the phrase is from the state after the same k from zeros."
 #endregion
 
 $results
