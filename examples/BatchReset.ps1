@@ -66,6 +66,8 @@ param(
     [int[]] $ReportEpochs,
     # Every epoch record of every configuration, as CSV.
     [string] $CsvPath = 'BatchReset.csv',
+    # Training (full colour) and validation (lighter) perplexity of every configuration, as a PNG or SVG.
+    [string] $PlotPath = 'BatchReset.png',
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/PSRnn'),
     # A fast setting: small fused model, 2,000 characters, 4 epochs (explicit parameters still win).
     [switch] $Quick
@@ -201,6 +203,8 @@ foreach ($measure in 'Perplexity', 'ValidationPerplexity') {
     Write-Host "$measure at epoch:"
     $table | Format-Table | Out-Host
 }
+$records | Export-RnnPlot -Path $PlotPath -GroupBy Sampling, StateReset, NumSteps -LogScale -Width 1000 -Height 620
+Write-Host "Curves drawn to $PlotPath"
 #endregion
 
 #region Step 6: Greedy predictions from each model

@@ -11,7 +11,10 @@ internal static class EpochCurves
         problem = null;
         var validation = "Validation" + property;
         var series = new List<PlotSeries>();
-        var groups = records.GroupBy(r => string.Join(", ", groupBy.Select(g => $"{g}={Value(r, g)}"))).ToList();
+        // One property reads best as Name=Value; several as their values, in the order the title names them.
+        var groups = records.GroupBy(r => groupBy.Length == 1
+            ? $"{groupBy[0]}={Value(r, groupBy[0])}"
+            : string.Join("/", groupBy.Select(g => Value(r, g)))).ToList();
         for (var g = 0; g < groups.Count; g++)
         {
             var label = groups[g].Key.Length > 0 ? groups[g].Key : property;

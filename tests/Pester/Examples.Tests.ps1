@@ -30,9 +30,10 @@ Describe 'examples/BatchReset.ps1 -Quick on generated text' {
     BeforeAll {
         $csv = Join-Path $TestDrive 'batchreset.csv'
         $xml = Join-Path $TestDrive 'batchreset.xml'
+        $png = Join-Path $TestDrive 'batchreset.png'
         $script = Join-Path $examples 'BatchReset.ps1'
         $hostOutput = Invoke-ChildPwsh (". '$helpers'; `$text = New-TestText -Length 4000 -Seed 7; " +
-            "& '$script' -Quick -Text `$text -ModulePath '$env:PSRNN_TEST_MODULE' -CsvPath '$csv' | Export-Clixml -LiteralPath '$xml'")
+            "& '$script' -Quick -Text `$text -ModulePath '$env:PSRNN_TEST_MODULE' -CsvPath '$csv' -PlotPath '$png' | Export-Clixml -LiteralPath '$xml'")
         $results = @(Import-Clixml -LiteralPath $xml)
         $rows = @(Import-Csv -LiteralPath $csv)
         $expected = foreach ($steps in 5, 35) { foreach ($sampling in 'Random', 'Sequential') { foreach ($reset in 'EveryBatch', 'EveryEpoch') {
@@ -55,6 +56,11 @@ Describe 'examples/BatchReset.ps1 -Quick on generated text' {
             $result.BestValidationPerplexity | Should -BeLessOrEqual $result.ValidationPerplexity
             $result.Prediction | Should -Match '^time traveller'
         }
+    }
+
+    It 'draws the per-epoch curves with Export-RnnPlot' {
+        $bytes = [System.IO.File]::ReadAllBytes($png)
+        [System.Text.Encoding]::ASCII.GetString($bytes, 1, 3) | Should -Be 'PNG'
     }
 
     It 'sorts the results by final validation perplexity, best first' {

@@ -13,6 +13,25 @@ public static class CurvePlot
             $"A plot is written as .png or .svg, chosen by the file extension; '{other}' is neither. Give a path ending in .png or .svg.", nameof(path)),
     };
 
+    /// <summary>Ticks at 1, 2 and 5 times powers of ten, labelled with the real values, over the data's range.</summary>
+    private static ScottPlot.TickGenerators.NumericManual LogTicks(IReadOnlyList<PlotSeries> series)
+    {
+        var values = series.SelectMany(s => s.Values).Where(v => v > 0).ToArray();
+        var (low, high) = (Math.Floor(Math.Log10(values.Min())), Math.Ceiling(Math.Log10(values.Max())));
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var power = low; power <= high; power++)
+        {
+            foreach (var step in new[] { 1.0, 2.0, 5.0 })
+            {
+                var value = step * Math.Pow(10, power);
+                ticks.AddMajor(Math.Log10(value), value.ToString("G3", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            for (var minor = 3; minor <= 9; minor++)
+                if (minor != 5) ticks.AddMinor(Math.Log10(minor * Math.Pow(10, power)));
+        }
+        return ticks;
+    }
+
     /// <summary>Renders the series and writes the file atomically (temporary file, then rename).</summary>
     public static void Save(IReadOnlyList<PlotSeries> series, string path, int width, int height, string title, string yLabel, bool logScale)
     {
@@ -30,19 +49,12 @@ public static class CurvePlot
             line.MarkerSize = curve.Epochs.Count > 40 ? 0 : 4;
             line.LineWidth = curve.IsValidation ? 3 : 2;
         }
-        if (logScale)
-        {
-            // Ticks at powers of ten and their multiples, labelled with the real values.
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                LabelFormatter = y => Math.Pow(10, y).ToString("G3"),
-            };
-        }
+        if (logScale) plot.Axes.Left.TickGenerator = LogTicks(series);
         plot.Title(title);
         plot.XLabel("Epoch");
         plot.YLabel(logScale ? yLabel + " (log scale)" : yLabel);
-        plot.ShowLegend(Alignment.UpperRight);
+        // Beside the plot, not over the curves: a sweep has many of them.
+        plot.ShowLegend(Edge.Right);
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp{Path.GetExtension(path)}");

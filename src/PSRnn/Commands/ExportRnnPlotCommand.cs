@@ -78,7 +78,7 @@ public sealed class ExportRnnPlotCommand : PSRnnCmdlet
         var series = EpochCurves.From(records, Property, GroupBy ?? Array.Empty<string>(), out var problem);
         if (problem is not null) Fail("InvalidPlotInput", ErrorCategory.InvalidData, problem, records[0]);
         if (!ShouldProcess(path, "Write plot")) return;
-        var title = Title ?? (GroupBy is { Length: > 0 } ? $"{Property} by {string.Join(", ", GroupBy)}" : Property);
+        var title = Title ?? (GroupBy is { Length: > 0 } ? $"{Property} by {string.Join("/", GroupBy)}" : Property);
         Engine(() => CurvePlot.Save(series, path, Width, Height, title, Property, LogScale), path);
         WriteVerbose($"Wrote {series.Count} curve(s) to {path} ({Width}x{Height}).");
         if (PassThru) WriteObject(InvokeProvider.Item.Get(path), enumerateCollection: true);
