@@ -156,7 +156,7 @@ $rows = foreach ($config in $configs) {
         'Of best-GEMM roofline' = '{0:P0}' -f ($oursSpeed / $bestRoofline)
     }
 }
-$rows | Format-Table -AutoSize | Out-String -Width 300 | Write-Host
+$rows | Format-Table -Property * -AutoSize | Out-String -Width 300 | Write-Host
 
 # RSS and libtorch's live tensor count after every epoch of a long run: a leak per batch or per
 # epoch shows as a rising count; RSS also moves with the .NET heap and the allocators, so both print.
