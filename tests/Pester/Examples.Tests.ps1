@@ -8,9 +8,7 @@ BeforeAll {
 
     # Runs PowerShell code in a child pwsh started the way this one was (dotnet local tool or plain pwsh).
     function Invoke-ChildPwsh([string] $command) {
-        $process = [Environment]::ProcessPath
-        $prefix = @(if ((Split-Path -Leaf $process) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
-        $output = & $process @prefix -NoProfile -NonInteractive -Command "`$ErrorActionPreference = 'Stop'; `$PSStyle.OutputRendering = 'PlainText'; $command" 2>&1
+        $output = Invoke-Pwsh -Command "`$ErrorActionPreference = 'Stop'; `$PSStyle.OutputRendering = 'PlainText'; $command" 2>&1
         if ($LASTEXITCODE -ne 0) { throw "The child pwsh failed (exit code $LASTEXITCODE):`n$($output -join "`n")" }
         $output -join "`n"
     }

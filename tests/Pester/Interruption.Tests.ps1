@@ -25,9 +25,9 @@ BeforeAll {
 
     # A child pwsh started the way this one was (a dotnet local tool or a plain pwsh).
     function Start-ChildPwsh([string] $script) {
-        $process = [Environment]::ProcessPath
-        $info = [System.Diagnostics.ProcessStartInfo]::new($process)
-        if ((Split-Path -Leaf $process) -like 'dotnet*') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+        $pwsh = Get-PwshCommand
+        $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
+        $pwsh | Select-Object -Skip 1 | ForEach-Object { $info.ArgumentList.Add($_) }
         foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $script) { $info.ArgumentList.Add($argument) }
         $info.RedirectStandardInput = $true
         $info.RedirectStandardOutput = $true

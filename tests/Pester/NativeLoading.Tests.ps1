@@ -2,6 +2,7 @@
 # TorchSharp's "doesn't contain a reference to libtorch" text. Each case imports a copy of the
 # module (big natives linked, not copied) in a child pwsh, since a process loads libtorch only once.
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $module = $env:PSRNN_TEST_MODULE
 
     function New-ModuleCopy([string] $name) {
@@ -12,18 +13,14 @@ BeforeAll {
     }
 
     function Import-InChild([string] $path) {
-        $process = [Environment]::ProcessPath
-        $prefix = @(if ((Split-Path -Leaf $process) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
         $script = "try { Import-Module '$path' -ErrorAction Stop; 'IMPORTED' } catch { 'FAILED: ' + `$_.Exception.Message }"
-        (& $process @prefix -NoProfile -NonInteractive -Command $script) -join "`n"
+        (Invoke-Pwsh -Command $script) -join "`n"
     }
 }
 
 Describe 'Loading libtorch on import' -Skip:(-not $IsLinux) {
     It 'imports the built module and can compute' {
-        $process = [Environment]::ProcessPath
-        $prefix = @(if ((Split-Path -Leaf $process) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
-        $out = & $process @prefix -NoProfile -NonInteractive -Command "Import-Module '$module'; (New-RnnModel -Vocabulary a, b -HiddenSize 3 -Seed 1).ParameterCount"
+        $out = Invoke-Pwsh -Command "Import-Module '$module'; (New-RnnModel -Vocabulary a, b -HiddenSize 3 -Seed 1).ParameterCount"
         # Fused RNN, vocabulary 3 (<unk>, a, b), 3 hidden: 3x3 input + 3x3 recurrent + 2x3 biases + 3x3 output + 3 bias
         $out | Should -Be '36'
     }

@@ -8,6 +8,8 @@ BeforeDiscovery {
 }
 
 Describe 'The PSRnn package (skipped unless build.ps1 Test or Package made one)' -Skip:(-not $HasPackage) {
+    BeforeAll { . (Join-Path $PSScriptRoot 'TestHelpers.ps1') }
+
     It 'installs from a local repository with Install-PSResource, then imports and trains' {
         $home_ = Join-Path $TestDrive 'home'
         New-Item -ItemType Directory $home_ | Out-Null
@@ -22,12 +24,10 @@ $model = $text | New-RnnModel -HiddenSize 8 -Seed 1 -Threads 1
 $epochs = $text | Invoke-RnnTraining -Model $model -Epochs 2 -BatchSize 4 -NumSteps 8
 "{0}|{1}|{2}" -f $module.ModuleBase, $epochs.Count, $epochs[-1].Perplexity
 '@
-        $process = [Environment]::ProcessPath
-        $prefix = @(if ((Split-Path -Leaf $process) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
         $savedHome = $env:HOME
         try {
             $env:HOME = $home_
-            $out = & $process @prefix -NoProfile -NonInteractive -Command $script 2>&1
+            $out = Invoke-Pwsh -Command $script 2>&1
         } finally { $env:HOME = $savedHome }
         $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
         $base, $count, $perplexity = ($out | Select-Object -Last 1) -split '\|'

@@ -21,8 +21,7 @@ Describe 'A sweep over SSH remoting' -Tag Remote -Skip:(-not $CanServe) {
         $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
 
         # The subsystem is this very pwsh (a dotnet local tool runs as 'dotnet pwsh.dll').
-        $process = [Environment]::ProcessPath
-        $subsystem = if ((Split-Path -Leaf $process) -like 'dotnet*') { "$process $(Join-Path $PSHOME 'pwsh.dll')" } else { $process }
+        $subsystem = (Get-PwshCommand) -join ' '
         @"
 Port $port
 ListenAddress 127.0.0.1

@@ -42,3 +42,20 @@ function New-TestModel {
     )
     $Text | New-RnnModel -Implementation $Implementation -HiddenSize $HiddenSize -Seed $Seed -Threads 1 -Device Cpu
 }
+
+function Get-PwshCommand {
+    <#
+    .SYNOPSIS
+        The command line that starts a pwsh like the one running the tests: its executable first, then
+        what comes before pwsh's own arguments (a dotnet local tool runs as 'dotnet pwsh.dll').
+    #>
+    $process = [Environment]::ProcessPath
+    , [string[]](@($process) + @(if ((Split-Path -Leaf $process) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' }))
+}
+
+function Invoke-Pwsh {
+    <# Runs a child pwsh (no profile, non-interactive) with the given arguments and returns its output. #>
+    param([Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
+    $pwsh = Get-PwshCommand
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive @Arguments
+}
