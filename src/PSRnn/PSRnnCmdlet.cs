@@ -1,4 +1,6 @@
+using System.Collections.ObjectModel;
 using System.Management.Automation;
+using PSRnn.Completers;
 
 namespace PSRnn;
 
@@ -30,5 +32,49 @@ public abstract class PSRnnCmdlet : PSCmdlet
             ThrowTerminatingError(record);
             throw; // unreachable: ThrowTerminatingError always throws
         }
+    }
+
+    /// <summary>
+    /// File-system paths of -Path patterns (wildcards) or -LiteralPath values. A pattern that matches
+    /// nothing is PSRnn.FileNotFound: a wildcard matching nothing otherwise resolves to no paths at all.
+    /// </summary>
+    protected IEnumerable<string> ResolvePaths(string[]? patterns, string[]? literals, string what)
+    {
+        if (literals is not null)
+        {
+            foreach (var literal in literals) yield return GetUnresolvedProviderPathFromPSPath(literal);
+            yield break;
+        }
+        foreach (var pattern in patterns ?? Array.Empty<string>())
+        {
+            Collection<string> resolved;
+            try
+            {
+                resolved = GetResolvedProviderPathFromPSPath(pattern, out _);
+            }
+            catch (ItemNotFoundException e)
+            {
+                Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No {what} matches '{pattern}'. Check the path, or use -LiteralPath for names with [ ] characters.", pattern, e);
+                yield break;
+            }
+            if (resolved.Count == 0)
+                Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No {what} matches '{pattern}'. Check the path and the wildcard.", pattern);
+            foreach (var path in resolved) yield return path;
+        }
+    }
+
+    /// <summary>
+    /// The torch device a -Device name asks for; PSRnn.CudaUnavailable for Cuda without a CUDA GPU.
+    /// With <paramref name="autoAsNull"/>, Auto gives null (the caller keeps its own choice).
+    /// </summary>
+    protected TorchSharp.torch.Device? ResolveDevice(string name, bool autoAsNull = false)
+    {
+        var choice = ValidateDeviceNameAttribute.Parse(name)!.Value;
+        if (choice == DeviceChoice.Auto && autoAsNull) return null;
+        var device = DeviceSelector.Resolve(choice);
+        if (device is null)
+            Fail("CudaUnavailable", ErrorCategory.ResourceUnavailable,
+                "CUDA is not available here: this build of PSRnn or this machine has no CUDA GPU. Use -Device Cpu, or -Device Auto to take a GPU only when there is one.", name);
+        return device;
     }
 }

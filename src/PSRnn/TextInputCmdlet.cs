@@ -37,17 +37,9 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
 
     protected override void ProcessRecord()
     {
-        if (Path is not null)
+        if (Path is not null || LiteralPath is not null)
         {
-            foreach (var pattern in Path)
-            {
-                var resolved = ResolvePattern(pattern);
-                foreach (var file in resolved) ReadFile(file);
-            }
-        }
-        else if (LiteralPath is not null)
-        {
-            foreach (var literal in LiteralPath) ReadFile(GetUnresolvedProviderPathFromPSPath(literal));
+            foreach (var file in ResolvePaths(Path, LiteralPath, "file")) ReadFile(file);
         }
         else if (InputObject is not null)
         {
@@ -74,24 +66,6 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
                     $"{MyInvocation.MyCommand.Name} reads text, but was given a {other.GetType().Name}. " +
                     "Give strings (Get-Content, Get-RnnCorpus) or files as input; pass a model with -Model.", other);
                 break;
-        }
-    }
-
-    private IEnumerable<string> ResolvePattern(string pattern)
-    {
-        try
-        {
-            var resolved = GetResolvedProviderPathFromPSPath(pattern, out _);
-            // A wildcard that matches nothing resolves to an empty list, not an error: the text would
-            // then be silently empty.
-            if (resolved.Count == 0)
-                Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No file matches '{pattern}'. Check the path and the wildcard.", pattern);
-            return resolved;
-        }
-        catch (ItemNotFoundException e)
-        {
-            Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No file matches '{pattern}'. Check the path, or use -LiteralPath for names with [ ] characters.", pattern, e);
-            return Array.Empty<string>();
         }
     }
 

@@ -32,37 +32,12 @@ public sealed class ImportRnnModelCommand : PSRnnCmdlet
 
     protected override void ProcessRecord()
     {
-        var choice = ValidateDeviceNameAttribute.Parse(Device)!.Value;
-        var device = choice == DeviceChoice.Auto ? null : DeviceSelector.Resolve(choice);
-        if (choice == DeviceChoice.Cuda && device is null)
-            Fail("CudaUnavailable", ErrorCategory.ResourceUnavailable, "CUDA is not available here. Use -Device Cpu or Auto.", Device);
-        foreach (var path in Resolve())
+        var device = ResolveDevice(Device, autoAsNull: true);
+        foreach (var path in ResolvePaths(Path, LiteralPath, "model file"))
         {
             var model = Engine(() => ModelFile.Load(path, device), path);
             WriteVerbose($"Loaded {model} from {path}, device {model.Device}, {model.Threads} thread(s).");
             WriteObject(model);
         }
-    }
-
-    private IEnumerable<string> Resolve()
-    {
-        if (LiteralPath is not null) return LiteralPath.Select(p => GetUnresolvedProviderPathFromPSPath(p));
-        var paths = new List<string>();
-        foreach (var pattern in Path!)
-        {
-            try
-            {
-                var resolved = GetResolvedProviderPathFromPSPath(pattern, out _);
-                // A wildcard that matches nothing resolves to an empty list, not an error: say so rather than return nothing.
-                if (resolved.Count == 0)
-                    Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No model file matches '{pattern}'. Check the path and the wildcard.", pattern);
-                paths.AddRange(resolved);
-            }
-            catch (ItemNotFoundException e)
-            {
-                Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No model file matches '{pattern}'. Check the path.", pattern, e);
-            }
-        }
-        return paths;
     }
 }

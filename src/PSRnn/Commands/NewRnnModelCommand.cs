@@ -62,10 +62,7 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
             Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"Threads is {Threads}: give a number from 1 to {Environment.ProcessorCount} (this machine's processors).", Threads);
         if (MinFrequency <= 0)
             Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"MinFrequency is {MinFrequency}: give a whole number of 1 or more.", MinFrequency);
-        var device = DeviceSelector.Resolve(ValidateDeviceNameAttribute.Parse(Device)!.Value);
-        if (device is null)
-            Fail("CudaUnavailable", ErrorCategory.ResourceUnavailable,
-                "CUDA is not available here: this build of PSRnn or this machine has no CUDA GPU. Use -Device Cpu, or -Device Auto to take a GPU only when there is one.", Device);
+        var device = ResolveDevice(Device)!;
         var textOptions = new TextOptions(Preprocessing, Tokenization, MinFrequency);
         var vocabulary = BuildVocabulary(textOptions);
         var seed = Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
@@ -73,7 +70,7 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
         Engine(spec.Validate, spec);
         var source = Vocabulary is null ? $"from {textTokens} {Tokenization} tokens of text" : "from -Vocabulary";
         WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}), vocabulary {vocabulary.Count} {source}, " +
-                     $"seed {seed}, device {(device!.type == TorchSharp.DeviceType.CUDA ? "Cuda" : "Cpu")}, {Threads} thread(s).");
+                     $"seed {seed}, device {(device.type == TorchSharp.DeviceType.CUDA ? "Cuda" : "Cpu")}, {Threads} thread(s).");
         WriteObject(Engine(() => new RnnModel(spec, vocabulary, textOptions, seed, device, Threads)));
     }
 
