@@ -8,9 +8,9 @@ public static class Devices
     public static bool CudaAvailable => torch.cuda.is_available();
 
     /// <summary>
-    /// Threads used when the user gives none: one. On an idle 2-vCPU machine two threads trained
-    /// d2l's models 1.35-1.5x faster, but with other work on the machine (a sweep, a build) libtorch's
-    /// spinning thread pool fell 8x behind one thread; one thread never does (README, "Threads").
+    /// Threads used when the user gives none: one. Two threads were sometimes faster on an idle
+    /// 2-vCPU machine and sometimes slower, and with other work on the machine libtorch's spinning
+    /// thread pool fell 8x behind one thread; one thread never does (README, "Threads").
     /// </summary>
     public const int DefaultThreads = 1;
 }

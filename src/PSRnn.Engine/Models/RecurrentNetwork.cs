@@ -25,9 +25,15 @@ public abstract class RecurrentNetwork : nn.Module<Tensor, Tensor, (Tensor Logit
         return (Decode(outputs), final);
     }
 
-    public Device Device => parameters().First().device;
+    private Tensor? firstParameter;
 
-    public ScalarType DType => parameters().First().dtype;
+    // parameters() walks the module tree; states and token rows are made per batch and per step,
+    // so remember one parameter (a network is never moved after it is built).
+    private Tensor FirstParameter => firstParameter ??= parameters().First();
+
+    public Device Device => FirstParameter.device;
+
+    public ScalarType DType => FirstParameter.dtype;
 
     public Tensor InitialState(long batchSize) =>
         zeros(new[] { Spec.NumLayers * Spec.StateRowsPerLayer, batchSize, Spec.HiddenSize }, DType, Device);

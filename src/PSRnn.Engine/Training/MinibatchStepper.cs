@@ -17,7 +17,6 @@ public sealed class MinibatchStepper : IDisposable
     private readonly optim.Optimizer? optimizer;
     private readonly StateReset reset;
     private readonly double gradientClip;
-    private readonly Device device;
     private Tensor? state;
 
     /// <summary>Without an optimizer the stepper only measures losses (no gradients, no updates).</summary>
@@ -28,7 +27,6 @@ public sealed class MinibatchStepper : IDisposable
         this.optimizer = optimizer;
         this.gradientClip = gradientClip;
         parameters = network.parameters().ToArray();
-        device = parameters[0].device;
     }
 
     /// <summary>Forgets the carried state: the next batch starts from zeros (start of an epoch).</summary>
@@ -45,9 +43,9 @@ public sealed class MinibatchStepper : IDisposable
         using var gradients = optimizer is null ? no_grad() : null;
         var initial = state is null || reset == StateReset.EveryBatch ? network.InitialState(batch.BatchSize) : state;
         var shape = new long[] { batch.BatchSize, batch.NumSteps };
-        var inputs = tensor(batch.Inputs, shape, device: device);
+        var inputs = tensor(batch.Inputs, shape, device: network.Device);
         // Logits come out time-major, so the targets are read column by column too.
-        var targets = tensor(batch.Targets, shape, device: device).t().reshape(-1);
+        var targets = tensor(batch.Targets, shape, device: network.Device).t().reshape(-1);
         var (logits, final) = network.call(inputs, initial);
         var loss = nn.functional.cross_entropy(logits, targets);
         // One host sync per batch, before any update: a NaN or infinite loss must not reach the weights.
