@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PSRnn.Engine.IO;
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Native;
 using PSRnn.Engine.Persistence;
@@ -43,6 +44,9 @@ internal static class ErrorFactory
             ModelFileProblem.IsDirectory => ErrorCategory.InvalidArgument,
             _ => ErrorCategory.InvalidData,
         }, e.Message, target ?? file.FilePath, e),
+        AtomicWriteException write => Create("WriteFailed",
+            write.InnerException is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError,
+            $"Could not write the file: {write.Message} Check that the folder is writable and has free space, or choose another path.", target, e),
         NativeLoadException => Create("NativeLoadFailed", ErrorCategory.ResourceUnavailable, e.Message, target, e),
         _ => null,
     };

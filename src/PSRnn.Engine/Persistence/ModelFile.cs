@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
+using PSRnn.Engine.IO;
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Text;
 using static TorchSharp.torch;
@@ -22,11 +23,11 @@ public static class ModelFile
     public static void Save(RnnModel model, string path, bool overwrite)
     {
         path = CheckTarget(path, overwrite);
-        var temporary = TemporaryPath(path);
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            AtomicFile.Write(path, temporary =>
             {
+                using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write);
                 using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
                 {
                     var checksums = new Dictionary<string, string>
@@ -39,20 +40,12 @@ public static class ModelFile
                     Write(zip, ManifestEntry, writer => writer.Write(JsonSerializer.SerializeToUtf8Bytes(Describe(model, checksums), ModelManifest.Json)));
                 }
                 stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
+            });
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not ModelFileException)
+        catch (AtomicWriteException e)
         {
-            DeleteIfPresent(temporary);
-            throw WriteFailed(path, temporary, e);
+            throw WriteFailed(path, e.TemporaryPath, e.InnerException!);
         }
-        catch
-        {
-            DeleteIfPresent(temporary);
-            throw;
-        }
-        RemoveStaleTemporaries(path);
     }
 
     /// <summary>
@@ -77,16 +70,13 @@ public static class ModelFile
                 $"Could not write '{path}': the folder '{folder}' does not exist. Create it first (New-Item -ItemType Directory), or choose another path.");
         if (probe)
         {
-            var temporary = TemporaryPath(path);
             try
             {
-                new FileStream(temporary, FileMode.CreateNew, FileAccess.Write).Dispose();
-                File.Delete(temporary);
+                AtomicFile.Probe(path);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (AtomicWriteException e)
             {
-                DeleteIfPresent(temporary);
-                throw WriteFailed(path, temporary, e);
+                throw WriteFailed(path, e.TemporaryPath, e.InnerException!);
             }
         }
         return path;
@@ -101,53 +91,6 @@ public static class ModelFile
             ? $"PSRnn may not write in '{folder}'. Choose a folder you can write to, or change its permissions."
             : $"Check that '{folder}' is a writable folder with free space, or choose another path.";
         return new ModelFileException(ModelFileProblem.WriteFailed, path, $"Could not write '{path}': {reason} {advice}", e);
-    }
-
-    // A file being written is ".<name>.<pid>-<host>.<guid>.tmp" beside the target until it is complete.
-    private static string TemporaryPath(string path) =>
-        Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}-{HostTag}.{Guid.NewGuid():N}.tmp");
-
-    private static readonly string HostTag = new(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
-
-    /// <summary>
-    /// Deletes temporary files left beside <paramref name="path"/> by writers of this machine that no
-    /// longer run (a process killed while saving cannot clean up after itself). Files of live
-    /// processes, of this process and of other machines are left alone. Best effort.
-    /// </summary>
-    private static void RemoveStaleTemporaries(string path)
-    {
-        try
-        {
-            var pattern = new System.Text.RegularExpressions.Regex(
-                $@"^\.{System.Text.RegularExpressions.Regex.Escape(Path.GetFileName(path))}\.(\d+)-{HostTag}\.[0-9a-f]{{32}}\.tmp$");
-            foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.*.tmp"))
-            {
-                var match = pattern.Match(Path.GetFileName(file));
-                if (match.Success && int.TryParse(match.Groups[1].Value, out var pid) && pid != Environment.ProcessId && !IsRunning(pid))
-                    File.Delete(file);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Leftovers are untidy, not harmful: never fail a save that succeeded because of them.
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
     }
 
     /// <summary>Reads a model file; <paramref name="device"/> null keeps the file's device when it is available here.</summary>
@@ -257,10 +200,6 @@ public static class ModelFile
         Entries = checksums,
     };
 
-    private static void DeleteIfPresent(string path)
-    {
-        if (File.Exists(path)) File.Delete(path);
-    }
 
     private static ModelFileException Invalid(string path, string why, Exception? inner = null) =>
         new(ModelFileProblem.Invalid, path, $"'{path}' is not a readable PSRnn model file ({why}). Export the model again, or load another file.", inner);

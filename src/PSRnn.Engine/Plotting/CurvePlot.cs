@@ -1,3 +1,4 @@
+using PSRnn.Engine.IO;
 using ScottPlot;
 
 namespace PSRnn.Engine.Plotting;
@@ -32,7 +33,7 @@ public static class CurvePlot
         return ticks;
     }
 
-    /// <summary>Renders the series and writes the file atomically (temporary file, then rename).</summary>
+    /// <summary>Renders the series and writes the file atomically (<see cref="AtomicFile"/>).</summary>
     public static void Save(IReadOnlyList<PlotSeries> series, string path, int width, int height, string title, string yLabel, bool logScale)
     {
         if (series.Count == 0) throw new ArgumentException("There is nothing to plot: no series were given.", nameof(series));
@@ -56,17 +57,10 @@ public static class CurvePlot
         // Beside the plot, not over the curves: a sweep has many of them.
         plot.ShowLegend(Edge.Right);
 
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp{Path.GetExtension(path)}");
-        try
+        AtomicFile.Write(Path.GetFullPath(path), temporary =>
         {
             if (format == PlotFormat.Png) plot.SavePng(temporary, width, height);
             else plot.SaveSvg(temporary, width, height);
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        });
     }
 }
