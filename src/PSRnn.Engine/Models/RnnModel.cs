@@ -51,16 +51,20 @@ public sealed class RnnModel : IDisposable
     public double? LastPerplexity => history.Count == 0 ? null : history[^1].Perplexity;
 
     /// <summary>Token indices of text in this model's vocabulary; refuses text that is empty or wholly unknown.</summary>
-    public long[] Encode(IEnumerable<string> lines, int maxTokens = 0)
+    public long[] Encode(IEnumerable<string> lines, int maxTokens = 0) => Read(lines, maxTokens).Indices;
+
+    /// <summary>The text's tokens and their indices (<see cref="Encode"/>, for callers that show the tokens too).</summary>
+    public (List<string> Tokens, long[] Indices) Read(IEnumerable<string> lines, int maxTokens = 0)
     {
-        var indices = TextOptions.Encode(lines, Vocabulary, maxTokens);
+        var tokens = TextOptions.Tokenize(lines, maxTokens);
+        var indices = Vocabulary.Encode(tokens);
         if (indices.Length == 0)
             throw new TextRejectedException(TextProblem.EmptyText,
                 "There is no text left after preprocessing (d2l's keeps only letters and single spaces). Give text that has letters in it.");
         if (indices.All(i => i == Vocabulary.UnknownIndex))
             throw new TextRejectedException(TextProblem.UnknownText,
                 "Every token of the text is unknown to the model's vocabulary. Use text like the model's training text, or build a new model from this text.");
-        return indices;
+        return (tokens, indices);
     }
 
     internal void Record(EpochRecord epoch) => history.Add(epoch);

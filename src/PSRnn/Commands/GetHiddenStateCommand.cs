@@ -47,8 +47,7 @@ public sealed class GetHiddenStateCommand : PSRnnCmdlet
             Fail("InvalidInitialState", ErrorCategory.InvalidArgument,
                 $"-InitialState has {InitialState.Length} values; this model's state has {expected} (layers x {(model.Spec.StateRowsPerLayer == 2 ? "2 (h and c) x " : "")}hidden size). Pass an earlier step's FullState.", InitialState);
         var lines = new[] { Text ?? "" };
-        var indices = Engine(() => model.Encode(lines));
-        var tokens = model.TextOptions.Tokenize(lines);
+        var (tokens, indices) = Engine(() => model.Read(lines));
         WriteVerbose($"Tracing {indices.Length} tokens through layer {layer} of {model}, from {(InitialState is null ? "a zero state" : "-InitialState")}, " +
                      $"device {model.Device}, {model.Threads} thread(s).");
         var trace = Engine(() => Evaluator.Trace(model, indices, InitialState), model);

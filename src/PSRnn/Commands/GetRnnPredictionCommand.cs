@@ -38,7 +38,7 @@ public sealed class GetRnnPredictionCommand : PSRnnCmdlet
         var model = Model!;
         if (Length < 0)
             Fail("InvalidLength", ErrorCategory.InvalidArgument, $"-Length is {Length}: give the number of tokens to generate, 0 or more.", Length);
-        var prefix = Engine(() => model.Encode(new[] { Prefix ?? "" }));
+        var (prefixTokens, prefix) = Engine(() => model.Read(new[] { Prefix ?? "" }));
         var sampler = new Sampler(Temperature, TopK, Seed);
         WriteVerbose($"Reading {prefix.Length} prefix tokens, then generating {Length} " +
                      (Temperature == 0 ? "greedily" : $"by sampling (temperature {Temperature}, top-k {TopK}, seed {Seed})") +
@@ -46,7 +46,7 @@ public sealed class GetRnnPredictionCommand : PSRnnCmdlet
         var generated = Engine(() => TextGenerator.Continue(model, prefix, Length, sampler), model);
         var tokens = generated.Select(i => model.Vocabulary[i]).ToArray();
         var text = model.TextOptions;
-        var prefixText = text.Join(text.Tokenize(new[] { Prefix ?? "" }));
+        var prefixText = text.Join(prefixTokens);
         // Words need a space between the prefix and what follows; characters carry their own.
         var separator = text.Tokenization == PSRnn.Engine.Text.Tokenization.Word && tokens.Length > 0 ? " " : "";
         WriteObject(new Prediction(prefixText, separator + text.Join(tokens), tokens));
