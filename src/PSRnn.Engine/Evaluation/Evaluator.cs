@@ -50,16 +50,29 @@ public static class Evaluator
         if (tokens.Length == 0) throw new ArgumentException("There are no tokens to run.", nameof(tokens));
         return Run(model, "a hidden-state trace", network =>
         {
-            using var scope = NewDisposeScope();
-            var state = network.InitialState(1);
-            if (initialState is not null)
-                state = tensor(initialState, state.shape, device: network.Device).to(network.DType);
-            var steps = new float[tokens.Length][];
-            for (var t = 0; t < tokens.Length; t++)
+            Tensor state;
+            using (NewDisposeScope())
             {
-                // One step at a time: the fused layers only report every step of the top layer's h.
-                (_, state) = network.Encode(network.Row(tokens, t, 1), state);
-                steps[t] = state.to(ScalarType.Float32).cpu().data<float>().ToArray();
+                var zeros = network.InitialState(1);
+                state = (initialState is null ? zeros : tensor(initialState, zeros.shape, device: network.Device).to(network.DType))
+                    .MoveToOuterDisposeScope();
+            }
+            var steps = new float[tokens.Length][];
+            try
+            {
+                for (var t = 0; t < tokens.Length; t++)
+                {
+                    // One step at a time: the fused layers only report every step of the top layer's h.
+                    using var scope = NewDisposeScope();
+                    var (_, final) = network.Encode(network.Row(tokens, t, 1), state);
+                    steps[t] = final.to(ScalarType.Float32).cpu().data<float>().ToArray();
+                    state.Dispose();
+                    state = final.MoveToOuterDisposeScope();
+                }
+            }
+            finally
+            {
+                state.Dispose();
             }
             return new StateTrace(network.Spec, steps);
         });

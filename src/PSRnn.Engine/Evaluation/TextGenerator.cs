@@ -30,14 +30,32 @@ public static class TextGenerator
         return Evaluator.Run(model, "prediction", network =>
         {
             var generated = new long[length];
-            using var scope = NewDisposeScope();
-            var (logits, state) = network.call(network.Row(prefix, 0, prefix.Length), network.InitialState(1));
-            for (var i = 0; i < length; i++)
+            Tensor? last = null, state = null;
+            try
             {
-                generated[i] = Choose(logits[-1], sampler, random);
-                (logits, state) = network.call(network.Row(generated, i, 1), state);
+                // A scope per step frees its temporaries as it goes; only the last logits and the state live on.
+                void Advance(long[] tokens, int start, int count)
+                {
+                    using var scope = NewDisposeScope();
+                    var (logits, final) = network.call(network.Row(tokens, start, count), state ?? network.InitialState(1));
+                    last?.Dispose();
+                    state?.Dispose();
+                    last = logits.MoveToOuterDisposeScope();
+                    state = final.MoveToOuterDisposeScope();
+                }
+                Advance(prefix, 0, prefix.Length);
+                for (var i = 0; i < length; i++)
+                {
+                    using (NewDisposeScope()) generated[i] = Choose(last![-1], sampler, random);
+                    Advance(generated, i, 1);
+                }
+                return generated;
             }
-            return generated;
+            finally
+            {
+                last?.Dispose();
+                state?.Dispose();
+            }
         });
     }
 
