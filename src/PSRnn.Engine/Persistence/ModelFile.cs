@@ -112,15 +112,24 @@ public static class ModelFile
             device ??= manifest.Device == "Cuda" && Devices.CudaAvailable ? CUDA : CPU;
             var threads = Math.Clamp(manifest.Threads, 1, Environment.ProcessorCount);
             var model = new RnnModel(manifest.Spec, vocabulary, manifest.Text, manifest.Seed, device, threads);
-            using (var reader = new BinaryReader(new MemoryStream(bytes[WeightsEntry])))
-                model.Network.load(reader);
-            foreach (var epoch in manifest.History) model.Record(epoch);
-            if (manifest.Optimizer is { } saved && bytes.TryGetValue(OptimizerEntry, out var state))
+            try
             {
-                using var reader = new BinaryReader(new MemoryStream(state));
-                model.Optimizer.Restore(model.Network.parameters(), saved.Kind, saved.LearningRate, saved.WeightDecay, reader);
+                using (var reader = new BinaryReader(new MemoryStream(bytes[WeightsEntry])))
+                    model.Network.load(reader);
+                foreach (var epoch in manifest.History) model.Record(epoch);
+                if (manifest.Optimizer is { } saved && bytes.TryGetValue(OptimizerEntry, out var state))
+                {
+                    using var reader = new BinaryReader(new MemoryStream(state));
+                    model.Optimizer.Restore(model.Network.parameters(), saved.Kind, saved.LearningRate, saved.WeightDecay, reader);
+                }
+                return model;
             }
-            return model;
+            catch
+            {
+                // Weights that do not fit the manifest: free the half-built model's tensors now.
+                model.Dispose();
+                throw;
+            }
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException or NotSupportedException
                                   or UnauthorizedAccessException || e is IOException and not ModelFileException
