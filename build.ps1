@@ -75,19 +75,11 @@ function Build-Help {
 }
 
 # TorchSharp's libLibTorchSharp.so asks for GLIBCXX_3.4.32 only for a marker symbol it never calls;
-# on hosts whose libstdc++ lacks that version, mark the need weak in the module's own copy.
+# on hosts whose libstdc++ lacks that version, mark the need weak in the module's own copy. The patcher
+# is a build-time tool (build/PSRnn.Build), not part of the module.
 function Repair-LibTorchSharp {
-    $engine = Join-Path $moduleDir 'PSRnn.Engine.dll'
-    $library = Join-Path $moduleDir 'libLibTorchSharp.so'
-    # A child process, so that this session never holds the engine assembly loaded.
-    $command = @"
-Add-Type -LiteralPath '$engine'
-`$libstdcxx = [PSRnn.Engine.Native.ElfVersionNeeds]::FindHostLibrary('libstdc++.so.6')
-if (-not `$libstdcxx) { 'no host libstdc++ found: left as shipped' }
-elseif ([PSRnn.Engine.Native.ElfVersionNeeds]::PatchIfHostLacks('$library', `$libstdcxx)) { "marked the versions `$libstdcxx lacks as weak" }
-else { "`$libstdcxx has every version it needs: left as shipped" }
-"@
-    $out = Invoke-ChildPwsh @('-Command', $command)
+    $tool = Join-Path $root "build/PSRnn.Build/bin/$Configuration/net10.0/PSRnn.Build.dll"
+    $out = dotnet $tool weaken-missing-versions (Join-Path $moduleDir 'libLibTorchSharp.so')
     if ($LASTEXITCODE -ne 0) { throw "Patching libLibTorchSharp.so failed: $out" }
     Write-Host "libLibTorchSharp.so: $out"
 }

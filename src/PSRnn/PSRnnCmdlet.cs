@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Management.Automation;
 using PSRnn.Completers;
+using PSRnn.Engine.Models;
 
 namespace PSRnn;
 
@@ -21,11 +22,16 @@ public abstract class PSRnnCmdlet : PSCmdlet
     protected void Engine(Action work, object? target = null) => Engine(() => { work(); return true; }, target);
 
     /// <inheritdoc cref="Engine(Action, object?)"/>
+    /// <remarks>Work cancelled by Ctrl+C (StopProcessing) ends as PowerShell's own stop, not as an error.</remarks>
     protected T Engine<T>(Func<T> work, object? target = null)
     {
         try
         {
             return work();
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
         }
         catch (Exception e) when (ErrorFactory.TryTranslate(e, target) is { } record)
         {
@@ -64,17 +70,14 @@ public abstract class PSRnnCmdlet : PSCmdlet
     }
 
     /// <summary>
-    /// The torch device a -Device name asks for; PSRnn.CudaUnavailable for Cuda without a CUDA GPU.
-    /// With <paramref name="autoAsNull"/>, Auto gives null (the caller keeps its own choice).
+    /// The device a -Device name asks for, resolved here (Auto picks CUDA when there is one);
+    /// PSRnn.CudaUnavailable for Cuda without a CUDA GPU. With <paramref name="autoAsNull"/>, Auto
+    /// gives null (the caller keeps its own choice, e.g. the device a model file was saved from).
     /// </summary>
-    protected TorchSharp.torch.Device? ResolveDevice(string name, bool autoAsNull = false)
+    protected ComputeDevice? ResolveDevice(string name, bool autoAsNull = false)
     {
-        var choice = ValidateDeviceNameAttribute.Parse(name)!.Value;
-        if (choice == DeviceChoice.Auto && autoAsNull) return null;
-        var device = DeviceSelector.Resolve(choice);
-        if (device is null)
-            Fail("CudaUnavailable", ErrorCategory.ResourceUnavailable,
-                "CUDA is not available here: this build of PSRnn or this machine has no CUDA GPU. Use -Device Cpu, or -Device Auto to take a GPU only when there is one.", name);
-        return device;
+        var requested = ValidateDeviceNameAttribute.Parse(name)!.Value;
+        if (requested == ComputeDevice.Auto && autoAsNull) return null;
+        return Engine(() => Devices.Resolve(requested), name);
     }
 }

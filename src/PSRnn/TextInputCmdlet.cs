@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using System.Text;
+using PSRnn.Engine.IO;
 
 namespace PSRnn;
 
@@ -13,7 +13,6 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
     protected const string PathSet = "Path";
     protected const string LiteralPathSet = "LiteralPath";
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private readonly List<string> lines = new();
 
     /// <summary>Text lines, typically from Get-Content or Get-RnnCorpus; a FileInfo reads that file.</summary>
@@ -69,28 +68,12 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
         }
     }
 
-    /// <summary>Reads a UTF-8 text file whole, refusing folders, binary files and invalid UTF-8.</summary>
+    /// <summary>Reads a UTF-8 text file whole (the engine refuses what is not a regular text file).</summary>
     private void ReadFile(string path)
     {
-        if (Directory.Exists(path))
-            Fail("PathIsDirectory", ErrorCategory.InvalidArgument, $"'{path}' is a folder. Give a text file, or pipe the folder's files: Get-ChildItem '{path}' -File | ...", path);
-        if (!File.Exists(path))
-            Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"The file '{path}' does not exist. Check the path.", path);
-        string text;
-        try
-        {
-            text = StrictUtf8.GetString(File.ReadAllBytes(path));
-        }
-        catch (DecoderFallbackException e)
-        {
-            Fail("InvalidTextFile", ErrorCategory.InvalidData, $"'{path}' is not valid UTF-8 text. Convert it to UTF-8 first (e.g. Get-Content -Encoding <yours> | Set-Content -Encoding utf8).", path, e);
-            return;
-        }
-        if (text.Contains('\0'))
-            Fail("InvalidTextFile", ErrorCategory.InvalidData, $"'{path}' looks binary (it contains NUL characters). Give a plain text file.", path);
-        var before = lines.Count;
-        lines.AddRange(SplitLines(text.TrimStart('\uFEFF')));
-        WriteVerbose($"Read {lines.Count - before} line(s) from {path}.");
+        var read = Engine(() => TextFile.ReadLines(path, Cancellation), path);
+        lines.AddRange(read);
+        WriteVerbose($"Read {read.Count} line(s) from {path}.");
     }
 
     private static IEnumerable<string> SplitLines(string text)

@@ -17,7 +17,8 @@ internal static class CellKit
 
     public static (Tensor Inputs, Tensor Targets, Tensor State) Batch(RecurrentNetwork network)
     {
-        var inputs = tensor(new long[] { 0, 3, 1, 4, 2, 2 }, new long[] { 2, 3 });
+        // Two rows of three steps, laid out time-major ([steps, batch]) as the network reads them.
+        var inputs = tensor(new long[] { 0, 3, 1, 4, 2, 2 }, new long[] { 2, 3 }).t();
         var targets = tensor(new long[] { 3, 1, 4, 2, 2, 0 }, new long[] { 2, 3 }).t().reshape(-1);
         // A non-zero initial state so that the hidden-side weights' gradients also flow through the first step.
         var state = network.InitialState(2) + 0.3;
@@ -102,8 +103,8 @@ internal static class CellKit
         var p = Parameters(scratch);
         int layers = spec.NumLayers, rows = spec.StateRowsPerLayer;
         var final = new Tensor[layers * rows];
-        var x = Enumerable.Range(0, (int)inputs.size(1))
-            .Select(t => nn.functional.one_hot(inputs[.., t], spec.VocabularySize).to(state.dtype)).ToList();
+        var x = Enumerable.Range(0, (int)inputs.size(0))
+            .Select(t => nn.functional.one_hot(inputs[t], spec.VocabularySize).to(state.dtype)).ToList();
         for (var k = 0; k < layers; k++)
         {
             var prefix = k == 0 ? "" : $"l{k}.";

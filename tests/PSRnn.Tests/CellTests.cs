@@ -195,7 +195,7 @@ public class CellTests
         using var network = NetworkFactory.Create(Spec(cell, implementation, layers: 2), seed: 3, CPU, ScalarType.Float64);
         Randomise(network);
         var (inputs, _, state) = Batch(network);
-        var (outputs, final) = network.Encode(inputs, state);
+        var (outputs, final) = network.RunLayers(inputs, state);
         var rows = cell == CellType.Lstm ? 4 : 2;
         Assert.Equal(new long[] { rows, 2, 4 }, final.shape);
         Assert.Equal(new long[] { 3, 2, 4 }, outputs.shape);
@@ -238,12 +238,12 @@ public class CellTests
     {
         var text = TestData.Text(1500);
         using var model = TestData.Model(implementation, text, hidden: 16, seed: 21, cell: cell, layers: 2, dropout: 0.1);
-        var corpus = model.Encode(new[] { text });
+        var corpus = TestData.Tokens(model, text);
         var options = new TrainingOptions { Epochs = 3, BatchSize = 8, NumSteps = 10, LearningRate = 2 };
-        var records = Trainer.Train(model, corpus, options).ToList();
+        var records = TestData.Train(model, corpus, options).ToList();
         Assert.True(records[^1].Perplexity < records[0].Perplexity, $"perplexity went from {records[0].Perplexity} to {records[^1].Perplexity}");
         Assert.InRange(Evaluator.Perplexity(model, corpus).Perplexity, 1, model.VocabularySize);
-        Assert.Equal(5, TextGenerator.Continue(model, corpus[..4], 5, new Sampler()).Length);
+        Assert.Equal(5, TextGenerator.Continue(model, corpus[..4], 5, new GenerationOptions()).Length);
         var trace = Evaluator.Trace(model, corpus[..4]);
         Assert.Equal(4, trace.Steps);
         Assert.Equal(2 * (cell == CellType.Lstm ? 2 : 1) * 16, trace.Full(3).Length);

@@ -56,7 +56,7 @@ public sealed class CmdletTests : IDisposable
     public void ModelMeasurementAndHiddenStatesComeOutAsObjects()
     {
         var model = Assert.IsType<RnnModel>(Run("$text | New-RnnModel -Implementation Scratch -HiddenSize 12 -Seed 4").Single().BaseObject);
-        Assert.Equal((CellType.Rnn, Implementation.Scratch, 12, "Cpu", 0), (model.CellType, model.Implementation, model.HiddenSize, model.Device, model.EpochsTrained));
+        Assert.Equal((CellType.Rnn, Implementation.Scratch, 12, ComputeDevice.Cpu, 0), (model.CellType, model.Implementation, model.HiddenSize, model.Device, model.EpochsTrained));
         runspace.SessionStateProxy.SetVariable("m", model);
         var perplexity = Assert.IsType<PerplexityResult>(Run("$text | Measure-Perplexity -Model $m").Single().BaseObject);
         Assert.Equal(Text.TrimEnd().Length - 1, perplexity.Tokens); // d2l trims the trailing space

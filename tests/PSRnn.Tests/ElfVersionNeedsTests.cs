@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using PSRnn.Engine.Native;
+using PSRnn.Build;
 using Xunit;
 
 namespace PSRnn.Tests;

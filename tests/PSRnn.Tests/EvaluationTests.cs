@@ -22,7 +22,7 @@ public class EvaluationTests
             parameters[weight].zero_();
             parameters[bias].zero_();
         }
-        var result = Evaluator.Perplexity(model, model.Encode(new[] { Text }));
+        var result = Evaluator.Perplexity(model, TestData.Tokens(model, Text));
         Assert.Equal(model.VocabularySize, result.Perplexity, precision: 4);
         Assert.Equal(Math.Log(model.VocabularySize), result.CrossEntropy, precision: 6);
         Assert.Equal(599, result.Tokens);
@@ -33,12 +33,12 @@ public class EvaluationTests
     {
         // The carried state makes chunking invisible: compare with one forward pass over everything.
         using var model = TestData.Model(Implementation.Scratch, Text);
-        var tokens = model.Encode(new[] { Text });
+        var tokens = TestData.Tokens(model, Text);
         Assert.True(tokens.Length > Evaluator.ChunkSteps);
         var chunked = Evaluator.Perplexity(model, tokens);
         using (no_grad())
         {
-            var inputs = tensor(tokens[..^1], new long[] { 1, tokens.Length - 1 });
+            var inputs = tensor(tokens[..^1], new long[] { tokens.Length - 1, 1 });
             var targets = tensor(tokens[1..]);
             var (logits, _) = model.Network.call(inputs, model.Network.InitialState(1));
             var whole = nn.functional.cross_entropy(logits, targets).ToDouble();
@@ -50,7 +50,7 @@ public class EvaluationTests
     public void HiddenStatesHaveOneRowPerTokenAndHonourTheInitialState()
     {
         using var model = TestData.Model(Implementation.Fused, Text, hidden: 8);
-        var tokens = model.Encode(new[] { "time traveller" });
+        var tokens = TestData.Tokens(model, "time traveller");
         var trace = Evaluator.Trace(model, tokens);
         Assert.Equal(14, trace.Steps);
         Assert.Equal(8, trace.Hidden(0, 0).Length);
@@ -58,7 +58,7 @@ public class EvaluationTests
         // The trace's top layer equals the network's own per-step outputs.
         using (no_grad())
         {
-            var (outputs, _) = model.Network.Encode(model.Network.Row(tokens, 0, tokens.Length), model.Network.InitialState(1));
+            var (outputs, _) = model.Network.RunLayers(tensor(tokens, new long[] { tokens.Length, 1 }), model.Network.InitialState(1));
             for (var t = 0; t < trace.Steps; t++)
                 Assert.Equal(outputs[t, 0].data<float>().ToArray(), trace.Hidden(t, 0), new FloatTolerance(1e-5f));
         }
@@ -72,12 +72,12 @@ public class EvaluationTests
     public void GreedyGenerationIsDeterministicAndUsesTheVocabulary()
     {
         using var model = TestData.Model(Implementation.Scratch, Text);
-        var prefix = model.Encode(new[] { "the time" });
-        var first = TextGenerator.Continue(model, prefix, 20, new Sampler());
+        var prefix = TestData.Tokens(model, "the time");
+        var first = TextGenerator.Continue(model, prefix, 20, new GenerationOptions());
         Assert.Equal(20, first.Length);
         Assert.All(first, i => Assert.InRange(i, 0, model.VocabularySize - 1));
-        Assert.Equal(first, TextGenerator.Continue(model, prefix, 20, new Sampler()));
-        Assert.Empty(TextGenerator.Continue(model, prefix, 0, new Sampler()));
+        Assert.Equal(first, TextGenerator.Continue(model, prefix, 20, new GenerationOptions()));
+        Assert.Empty(TextGenerator.Continue(model, prefix, 0, new GenerationOptions()));
     }
 
     [Fact]
@@ -85,15 +85,15 @@ public class EvaluationTests
     {
         using var model = TestData.Model(Implementation.Fused, Text, hidden: 8);
         using (no_grad()) foreach (var p in model.Network.parameters()) p.mul_(20);
-        var prefix = model.Encode(new[] { "the time" });
-        var generated = TextGenerator.Continue(model, prefix, 12, new Sampler());
+        var prefix = TestData.Tokens(model, "the time");
+        var generated = TextGenerator.Continue(model, prefix, 12, new GenerationOptions());
         Assert.True(generated.Distinct().Count() > 1, "weights this large should not settle on one token");
         using (no_grad())
         {
             for (var k = 0; k < generated.Length; k++)
             {
                 var context = prefix.Concat(generated[..k]).ToArray();
-                var (logits, _) = model.Network.call(tensor(context, new long[] { 1, context.Length }), model.Network.InitialState(1));
+                var (logits, _) = model.Network.call(tensor(context, new long[] { context.Length, 1 }), model.Network.InitialState(1));
                 Assert.Equal(logits[-1].argmax().item<long>(), generated[k]);
             }
         }
@@ -104,13 +104,13 @@ public class EvaluationTests
     {
         using var model = TestData.Model(Implementation.Fused, Text, hidden: 8);
         using (no_grad()) foreach (var p in model.Network.parameters()) p.mul_(20);
-        var prefix = model.Encode(new[] { "the" });
-        var warm = new Sampler(Temperature: 1.5, Seed: 4);
+        var prefix = TestData.Tokens(model, "the");
+        var warm = new GenerationOptions(Temperature: 1.5, Seed: 4);
         Assert.Equal(TextGenerator.Continue(model, prefix, 30, warm), TextGenerator.Continue(model, prefix, 30, warm));
         Assert.NotEqual(TextGenerator.Continue(model, prefix, 30, warm), TextGenerator.Continue(model, prefix, 30, warm with { Seed = 5 }));
-        Assert.Equal(TextGenerator.Continue(model, prefix, 30, new Sampler()),
-                     TextGenerator.Continue(model, prefix, 30, new Sampler(Temperature: 2, TopK: 1, Seed: 9)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => TextGenerator.Continue(model, prefix, 3, new Sampler(Temperature: -1)));
+        Assert.Equal(TextGenerator.Continue(model, prefix, 30, new GenerationOptions()),
+                     TextGenerator.Continue(model, prefix, 30, new GenerationOptions(Temperature: 2, TopK: 1, Seed: 9)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TextGenerator.Continue(model, prefix, 3, new GenerationOptions(Temperature: -1)));
     }
 
     private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using PSRnn.Engine.Evaluation;
+using PSRnn.Engine.IO;
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Persistence;
 using PSRnn.Engine.Training;
@@ -26,13 +27,13 @@ public sealed class ModelFileTests : IDisposable
     public void AnImportedModelMeasuresAndPredictsExactlyAsTheExportedOne()
     {
         using var model = TestData.Model(Implementation.Scratch, Text, hidden: 12);
-        Trainer.Train(model, model.Encode(new[] { Text }), Options(OptimizerKind.Sgd)).ToList();
-        ModelFile.Save(model, PathOf("m.psrnn"), overwrite: false);
+        TestData.Train(model, TestData.Tokens(model, Text), Options(OptimizerKind.Sgd)).ToList();
+        ModelFile.Save(model, PathOf("m.psrnn"), WriteRule.CreateNew);
         using var loaded = ModelFile.Load(PathOf("m.psrnn"));
-        var tokens = model.Encode(new[] { Text });
+        var tokens = TestData.Tokens(model, Text);
         Assert.Equal(Evaluator.Perplexity(model, tokens), Evaluator.Perplexity(loaded, tokens));
-        var prefix = model.Encode(new[] { "the time" });
-        Assert.Equal(TextGenerator.Continue(model, prefix, 30, new Sampler()), TextGenerator.Continue(loaded, prefix, 30, new Sampler()));
+        var prefix = TestData.Tokens(model, "the time");
+        Assert.Equal(TextGenerator.Continue(model, prefix, 30, new GenerationOptions()), TextGenerator.Continue(loaded, prefix, 30, new GenerationOptions()));
         Assert.Equal(model.History, loaded.History);
         Assert.Equal((model.Spec, model.Seed, model.TextOptions), (loaded.Spec, loaded.Seed, loaded.TextOptions));
         Assert.Equal(model.Vocabulary.Tokens, loaded.Vocabulary.Tokens);
@@ -44,14 +45,14 @@ public sealed class ModelFileTests : IDisposable
     public void ThreeEpochsExportImportAndThreeMoreEqualSixInOneRun(OptimizerKind optimizer)
     {
         using var straight = TestData.Model(Implementation.Fused, Text, hidden: 12, seed: 8);
-        var corpus = straight.Encode(new[] { Text });
-        var six = Trainer.Train(straight, corpus, Options(optimizer) with { Epochs = 6 }).Select(r => r.Perplexity).ToList();
+        var corpus = TestData.Tokens(straight, Text);
+        var six = TestData.Train(straight, corpus, Options(optimizer) with { Epochs = 6 }).Select(r => r.Perplexity).ToList();
 
         using var first = TestData.Model(Implementation.Fused, Text, hidden: 12, seed: 8);
-        var resumed = Trainer.Train(first, corpus, Options(optimizer)).Select(r => r.Perplexity).ToList();
-        ModelFile.Save(first, PathOf("half.psrnn"), overwrite: false);
+        var resumed = TestData.Train(first, corpus, Options(optimizer)).Select(r => r.Perplexity).ToList();
+        ModelFile.Save(first, PathOf("half.psrnn"), WriteRule.CreateNew);
         using var second = ModelFile.Load(PathOf("half.psrnn"));
-        resumed.AddRange(Trainer.Train(second, corpus, Options(optimizer)).Select(r => r.Perplexity));
+        resumed.AddRange(TestData.Train(second, corpus, Options(optimizer)).Select(r => r.Perplexity));
 
         Assert.Equal(six, resumed);
         foreach (var (a, b) in straight.Network.parameters().Zip(second.Network.parameters()))
@@ -60,15 +61,22 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
-    public void AnExistingFileIsKeptUnlessOverwriteIsAsked()
+    public void AnExistingModelFileIsReplacedOnlyWhenAskedAndAnyOtherFileNever()
     {
         using var model = TestData.Model(Implementation.Fused, Text);
         var path = PathOf("keep.psrnn");
         File.WriteAllText(path, "precious");
-        var e = Assert.Throws<ModelFileException>(() => ModelFile.Save(model, path, overwrite: false));
-        Assert.Equal(ModelFileProblem.AlreadyExists, e.Problem);
+        foreach (var rule in new[] { WriteRule.CreateNew, WriteRule.ReplaceModelFile })
+        {
+            var e = Assert.Throws<FileException>(() => ModelFile.Save(model, path, rule));
+            Assert.Equal(FileProblem.AlreadyExists, e.Problem);
+            Assert.Contains(rule == WriteRule.CreateNew ? "is not a PSRnn model file" : "remove that file first", e.Message);
+        }
         Assert.Equal("precious", File.ReadAllText(path));
-        ModelFile.Save(model, path, overwrite: true);
+        File.Delete(path);
+        ModelFile.Save(model, path, WriteRule.CreateNew);
+        Assert.Contains("Use -Force", Assert.Throws<FileException>(() => ModelFile.Save(model, path, WriteRule.CreateNew)).Message);
+        ModelFile.Save(model, path, WriteRule.ReplaceModelFile);
         using var loaded = ModelFile.Load(path);
         Assert.Single(Directory.GetFiles(folder));
     }
@@ -77,41 +85,41 @@ public sealed class ModelFileTests : IDisposable
     public void AFailedWriteLeavesNoTemporaryFile()
     {
         using var model = TestData.Model(Implementation.Fused, Text);
-        var e = Assert.Throws<ModelFileException>(() => ModelFile.Save(model, Path.Combine(folder, "missing", "m.psrnn"), overwrite: false));
-        Assert.Equal(ModelFileProblem.WriteFailed, e.Problem);
+        var e = Assert.Throws<FileException>(() => ModelFile.Save(model, Path.Combine(folder, "missing", "m.psrnn"), WriteRule.CreateNew));
+        Assert.Equal(FileProblem.WriteFailed, e.Problem);
         Assert.Empty(Directory.GetFileSystemEntries(folder));
     }
 
-    public static TheoryData<string, Action<string>, ModelFileProblem> BadFiles => new()
+    public static TheoryData<string, Action<string>, FileProblem> BadFiles => new()
     {
-        { "empty", path => File.WriteAllBytes(path, Array.Empty<byte>()), ModelFileProblem.Invalid },
-        { "truncated", path => Truncate(path), ModelFileProblem.Invalid },
-        { "bit-flipped", path => FlipWeightBit(path), ModelFileProblem.Invalid },
-        { "foreign zip", path => Zip(path, ("readme.txt", "hello")), ModelFileProblem.Invalid },
-        { "foreign JSON", path => File.WriteAllText(path, "{\"name\": \"not a model\"}"), ModelFileProblem.Invalid },
-        { "foreign manifest", path => Zip(path, ("manifest.json", "{\"format\": \"something-else\", \"formatVersion\": 1}")), ModelFileProblem.Invalid },
-        { "newer format", path => Zip(path, ("manifest.json", "{\"format\": \"psrnn-model\", \"formatVersion\": 99}")), ModelFileProblem.NewerFormat },
-        { "manifest bit-flipped", path => FlipManifestBit(path), ModelFileProblem.Invalid },
-        { "format not a string", path => Zip(path, ("manifest.json", "{\"format\": 5, \"formatVersion\": \"1\"}")), ModelFileProblem.Invalid },
-        { "null spec", path => Zip(path, ("manifest.json", "{\"format\": \"psrnn-model\", \"formatVersion\": 1, \"spec\": null, \"text\": null, \"vocabulary\": null}")), ModelFileProblem.Invalid },
+        { "empty", path => File.WriteAllBytes(path, Array.Empty<byte>()), FileProblem.InvalidModel },
+        { "truncated", path => Truncate(path), FileProblem.InvalidModel },
+        { "bit-flipped", path => FlipWeightBit(path), FileProblem.InvalidModel },
+        { "foreign zip", path => Zip(path, ("readme.txt", "hello")), FileProblem.InvalidModel },
+        { "foreign JSON", path => File.WriteAllText(path, "{\"name\": \"not a model\"}"), FileProblem.InvalidModel },
+        { "foreign manifest", path => Zip(path, ("manifest.json", "{\"format\": \"something-else\", \"formatVersion\": 1}")), FileProblem.InvalidModel },
+        { "newer format", path => Zip(path, ("manifest.json", "{\"format\": \"psrnn-model\", \"formatVersion\": 99}")), FileProblem.NewerFormat },
+        { "manifest bit-flipped", path => FlipManifestBit(path), FileProblem.InvalidModel },
+        { "format not a string", path => Zip(path, ("manifest.json", "{\"format\": 5, \"formatVersion\": \"1\"}")), FileProblem.InvalidModel },
+        { "null spec", path => Zip(path, ("manifest.json", "{\"format\": \"psrnn-model\", \"formatVersion\": 1, \"spec\": null, \"text\": null, \"vocabulary\": null}")), FileProblem.InvalidModel },
     };
 
     [Theory]
     [MemberData(nameof(BadFiles))]
-    public void BadFilesAreRefusedWithTheRightProblem(string name, Action<string> spoil, ModelFileProblem problem)
+    public void BadFilesAreRefusedWithTheRightProblem(string name, Action<string> spoil, FileProblem problem)
     {
         using var model = TestData.Model(Implementation.Fused, Text);
         var path = PathOf(name + ".psrnn");
-        ModelFile.Save(model, path, overwrite: false);
+        ModelFile.Save(model, path, WriteRule.CreateNew);
         spoil(path);
-        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(path));
+        var e = Assert.Throws<FileException>(() => ModelFile.Load(path));
         Assert.Equal(problem, e.Problem);
         Assert.Contains(path, e.Message);
     }
 
     [Fact]
     public void AMissingFileIsNotFound() =>
-        Assert.Equal(ModelFileProblem.NotFound, Assert.Throws<ModelFileException>(() => ModelFile.Load(PathOf("nope.psrnn"))).Problem);
+        Assert.Equal(FileProblem.NotFound, Assert.Throws<FileException>(() => ModelFile.Load(PathOf("nope.psrnn"))).Problem);
 
     private static void Truncate(string path)
     {
@@ -169,20 +177,20 @@ public sealed class ModelFileTests : IDisposable
     public void AFolderIsNeitherReadNorOverwrittenAsAModelFile()
     {
         using var model = TestData.Model(Implementation.Fused, Text);
-        Assert.Equal(ModelFileProblem.IsDirectory, Assert.Throws<ModelFileException>(() => ModelFile.Load(folder)).Problem);
-        Assert.Equal(ModelFileProblem.IsDirectory, Assert.Throws<ModelFileException>(() => ModelFile.Save(model, folder, overwrite: true)).Problem);
+        Assert.Equal(FileProblem.IsDirectory, Assert.Throws<FileException>(() => ModelFile.Load(folder)).Problem);
+        Assert.Equal(FileProblem.IsDirectory, Assert.Throws<FileException>(() => ModelFile.Save(model, folder, WriteRule.ReplaceModelFile)).Problem);
     }
 
     [Fact]
     public void AWriteIntoAFileOrAMissingFolderIsRefusedBeforeAnythingIsWritten()
     {
         File.WriteAllText(PathOf("plain.txt"), "a file, not a folder");
-        var underFile = Assert.Throws<ModelFileException>(() => ModelFile.CheckTarget(Path.Combine(PathOf("plain.txt"), "m.psrnn"), overwrite: true, probe: true));
-        Assert.Equal(ModelFileProblem.WriteFailed, underFile.Problem);
+        var underFile = Assert.Throws<FileException>(() => ModelFile.CheckTarget(Path.Combine(PathOf("plain.txt"), "m.psrnn"), WriteRule.ReplaceModelFile, probe: true));
+        Assert.Equal(FileProblem.WriteFailed, underFile.Problem);
         Assert.Contains("is a file, not a folder", underFile.Message);
-        var missing = Assert.Throws<ModelFileException>(() => ModelFile.CheckTarget(PathOf("none/m.psrnn"), overwrite: true, probe: true));
+        var missing = Assert.Throws<FileException>(() => ModelFile.CheckTarget(PathOf("none/m.psrnn"), WriteRule.ReplaceModelFile, probe: true));
         Assert.Contains("does not exist", missing.Message);
-        Assert.Equal(PathOf("ok.psrnn"), ModelFile.CheckTarget(PathOf("ok.psrnn"), overwrite: true, probe: true));
+        Assert.Equal(PathOf("ok.psrnn"), ModelFile.CheckTarget(PathOf("ok.psrnn"), WriteRule.ReplaceModelFile, probe: true));
         Assert.Equal(new[] { PathOf("plain.txt") }, Directory.GetFiles(folder));
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using PSRnn.Build;
 using PSRnn.Engine.Native;
 
 namespace PSRnn.Tests;

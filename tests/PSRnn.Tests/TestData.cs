@@ -1,6 +1,6 @@
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Text;
-using static TorchSharp.torch;
+using PSRnn.Engine.Training;
 
 namespace PSRnn.Tests;
 
@@ -19,13 +19,24 @@ internal static class TestData
         return builder.ToString(0, characters);
     }
 
+    /// <summary>The text's token indices in the model's vocabulary.</summary>
+    public static long[] Tokens(RnnModel model, string text) => model.ReadText(new[] { text }).Indices;
+
+    /// <summary>A whole training run on token indices: its records, once every epoch has run.</summary>
+    public static List<EpochRecord> Train(RnnModel model, long[] corpus, TrainingOptions options, CancellationToken cancellation = default,
+                                          long[]? validation = null)
+    {
+        using var run = Trainer.Start(model, options, corpus, validation);
+        return run.Epochs(cancellation).ToList();
+    }
+
     public static RnnModel Model(Implementation implementation, string text, int hidden = 16, long seed = 3,
                                  CellType cell = CellType.Rnn, int layers = 1, double dropout = 0)
     {
         var options = new TextOptions();
         var vocabulary = Vocabulary.Build(options.Tokenize(new[] { text }));
         var spec = new ModelSpec(cell, implementation, hidden, vocabulary.Count, layers, dropout);
-        return new RnnModel(spec, vocabulary, options, seed, CPU, threads: 1);
+        return new RnnModel(spec, vocabulary, options, seed, ComputeDevice.Cpu, threads: 1);
     }
 
     /// <summary>TorchSharp's libLibTorchSharp.so as shipped (unpatched), from the NuGet cache.</summary>

@@ -42,7 +42,7 @@ public class TextTests
     {
         var options = new TextOptions();
         var vocabulary = Vocabulary.Build(options.Tokenize(new[] { "abcabc" }));
-        Assert.Equal(vocabulary.Encode(new[] { "a", "b", "c", "a" }), options.Encode(new[] { "abcabc" }, vocabulary, maxTokens: 4));
+        Assert.Equal(vocabulary.Encode(new[] { "a", "b", "c", "a" }), vocabulary.Encode(options.Tokenize(new[] { "abcabc" }, maxTokens: 4)));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public class TextTests
         var options = new TextOptions(Preprocessing.D2l, Tokenization.Word, MinFrequency: 2);
         var vocabulary = options.BuildVocabulary(new[] { "the cat the dog the cat" });
         Assert.Equal(new[] { "<unk>", "the", "cat" }, vocabulary.Tokens);
-        Assert.Equal(new long[] { 1, 2, 0 }, options.Encode(new[] { "the cat bird" }, vocabulary));
+        Assert.Equal(new long[] { 1, 2, 0 }, vocabulary.Encode(options.Tokenize(new[] { "the cat bird" })));
     }
 
     [TimeMachineFact]

@@ -319,8 +319,14 @@ Describe 'The bad-input catalogue' {
             Action = { Import-RnnModel -LiteralPath $spoilt.Newer } }
 
         # --- Where a model is written
-        @{ Case = 'Export-RnnModel over an existing file without -Force'; Id = 'PSRnn.FileExists'; Category = 'ResourceExists'; Advice = 'Use -Force to replace it'
+        @{ Case = 'Export-RnnModel over an existing model file without -Force'; Id = 'PSRnn.FileExists'; Category = 'ResourceExists'; Advice = 'Use -Force to replace it'
+            Action = { Export-RnnModel -Model $model -Path $goodModel } }
+        @{ Case = 'Export-RnnModel over a file that is not a model'; Id = 'PSRnn.FileExists'; Category = 'ResourceExists'; Advice = 'is not a PSRnn model file.*Remove-Item'
             Action = { Export-RnnModel -Model $model -Path $existing } }
+        @{ Case = 'Export-RnnModel -Force over a file that is not a model'; Id = 'PSRnn.FileExists'; Category = 'ResourceExists'; Advice = 'is not a PSRnn model file.*replace only model files'
+            Action = { Export-RnnModel -Model $model -Path $existing -Force } }
+        @{ Case = 'Invoke-RnnTraining -CheckpointPath naming the training text itself (refused before training)'; Id = 'PSRnn.FileExists'; Category = 'ResourceExists'; Advice = 'is not a PSRnn model file'
+            Action = { Invoke-RnnTraining -Model $model -LiteralPath $plainFile -Epochs 1 -BatchSize 1 -NumSteps 2 -CheckpointPath $plainFile } }
         @{ Case = 'Export-RnnModel to a folder'; Id = 'PSRnn.PathIsDirectory'; Category = 'InvalidArgument'; Advice = 'is a folder\. Give a file path'
             Action = { Export-RnnModel -Model $model -Path $folder.FullName } }
         @{ Case = 'Export-RnnModel into a folder that does not exist'; Id = 'PSRnn.WriteFailed'; Category = 'WriteError'; Advice = 'does not exist\. Create it first'

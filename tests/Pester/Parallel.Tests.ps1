@@ -101,7 +101,7 @@ Describe 'One model trained from two runspaces at once' {
         $err | Should -Not -BeNullOrEmpty
         $err.FullyQualifiedErrorId | Should -BeLike 'PSRnn.ModelBusy,PSRnn.Commands.*'
         $err.CategoryInfo.Category | Should -Be 'ResourceBusy'
-        $err.Exception.Message | Should -Match 'already in use.*one model per runspace'
+        $err.Exception.Message | Should -Match 'in use by training \(.*epochs done\) in another runspace.*one runspace at a time.*its own model'
     }
 
     It 'wrote no file for the refused export' {

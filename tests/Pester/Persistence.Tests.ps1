@@ -11,6 +11,7 @@ Describe 'Export-RnnModel and Import-RnnModel' {
     BeforeAll {
         $model = New-TestModel -Text $text -HiddenSize 16 -Seed 5
         $null = $text | Invoke-RnnTraining -Model $model -Epochs 2 @train -Optimizer Adam -LearningRate 0.01
+        $alone = New-TestModel -Text $text -HiddenSize 8 -Seed 6
     }
 
     It 'round-trips a model: same perplexity, prediction, history and architecture' {
@@ -32,14 +33,24 @@ Describe 'Export-RnnModel and Import-RnnModel' {
         ($text | Invoke-RnnTraining -Model $loaded -Epochs 1 @train -Optimizer Adam -LearningRate 0.01).Epoch | Should -Be 3
     }
 
-    It 'refuses to replace a file without -Force, and replaces it with -Force' {
+    It 'refuses to replace a model file without -Force, and replaces it with -Force' {
         $path = Join-Path $TestDrive 'exists.psrnn'
-        Set-Content -LiteralPath $path -Value 'keep me'
+        Export-RnnModel -Model $alone -Path $path
         { Export-RnnModel -Model $model -Path $path -ErrorAction Stop } | Should -Throw -ErrorId 'PSRnn.FileExists,PSRnn.Commands.ExportRnnModelCommand'
-        Get-Content -LiteralPath $path | Should -Be 'keep me'
+        (Import-RnnModel -LiteralPath $path).HiddenSize | Should -Be $alone.HiddenSize
         $file = Export-RnnModel -Model $model -Path $path -Force -PassThru
         $file | Should -BeOfType ([System.IO.FileInfo])
-        $file.Length | Should -BeGreaterThan 1000
+        (Import-RnnModel -LiteralPath $path).EpochsTrained | Should -Be $model.EpochsTrained
+    }
+
+    It 'never replaces a file that is not a model, not even with -Force' {
+        $path = Join-Path $TestDrive 'notes.psrnn'
+        Set-Content -LiteralPath $path -Value 'keep me'
+        foreach ($force in $false, $true) {
+            { Export-RnnModel -Model $model -Path $path -Force:$force -ErrorAction Stop } |
+                Should -Throw -ErrorId 'PSRnn.FileExists,PSRnn.Commands.ExportRnnModelCommand' -ExpectedMessage '*is not a PSRnn model file*Remove-Item*'
+        }
+        Get-Content -LiteralPath $path | Should -Be 'keep me'
     }
 
     It 'writes nothing under -WhatIf' {

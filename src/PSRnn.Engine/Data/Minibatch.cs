@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace PSRnn.Engine.Data;
 
 public enum Sampling
@@ -8,5 +10,10 @@ public enum Sampling
     Sequential,
 }
 
-/// <summary>Inputs and next-token targets, both [BatchSize, NumSteps] row-major.</summary>
-public sealed record Minibatch(long[] Inputs, long[] Targets, int BatchSize, int NumSteps);
+/// <summary>Inputs and next-token targets, both [NumSteps, BatchSize] time-major, cut from the corpus tensor.</summary>
+public sealed record Minibatch(Tensor Inputs, Tensor Targets)
+{
+    public long NumSteps => Inputs.size(0);
+    public long BatchSize => Inputs.size(1);
+    public long Tokens => Inputs.numel();
+}

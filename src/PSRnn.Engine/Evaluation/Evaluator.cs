@@ -1,4 +1,5 @@
 using PSRnn.Engine.Models;
+using PSRnn.Engine.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,43 +12,55 @@ public static class Evaluator
     public const int ChunkSteps = 256;
 
     /// <summary>Perplexity of predicting every token after the first from all the tokens before it.</summary>
-    public static PerplexityResult Perplexity(RnnModel model, long[] tokens)
+    public static PerplexityResult Perplexity(RnnModel model, long[] tokens, CancellationToken cancellation = default)
     {
         if (tokens.Length < 2)
-            throw new ArgumentException("Perplexity needs at least two tokens: one to read and one to predict.", nameof(tokens));
-        return Run(model, "evaluation", network => PerplexityOf(network, tokens));
+            throw new CorpusTooShortException(tokens.Length, 2, "perplexity needs at least 2: one to read and one to predict. Give more text.");
+        return Run(model, "evaluation", network =>
+        {
+            using var stream = tensor(tokens, device: network.Device);
+            return PerplexityOf(network, stream, cancellation);
+        });
     }
 
     /// <summary>
-    /// The perplexity loop itself, for callers that already hold the model (the trainer's validation).
-    /// Leaves the network in eval mode.
+    /// The perplexity loop over a 1-D token tensor, for callers that already hold the model (the
+    /// trainer's validation). Leaves the network in eval mode.
     /// </summary>
-    internal static PerplexityResult PerplexityOf(RecurrentNetwork network, long[] tokens)
+    internal static PerplexityResult PerplexityOf(RecurrentNetwork network, Tensor tokens, CancellationToken cancellation = default)
     {
         network.eval();
         using var noGrad = no_grad();
+        var predictions = tokens.size(0) - 1;
         var state = network.InitialState(1);
         double lossSum = 0;
-        for (var start = 0; start < tokens.Length - 1; start += ChunkSteps)
+        try
         {
-            var length = Math.Min(ChunkSteps, tokens.Length - 1 - start);
-            using var scope = NewDisposeScope();
-            var targets = network.Row(tokens, start + 1, length).reshape(-1);
-            var (logits, final) = network.call(network.Row(tokens, start, length), state);
-            lossSum += nn.functional.cross_entropy(logits, targets, reduction: nn.Reduction.Sum).ToDouble();
-            state.Dispose();
-            state = final.MoveToOuterDisposeScope();
+            for (long start = 0; start < predictions; start += ChunkSteps)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var length = Math.Min(ChunkSteps, predictions - start);
+                using var scope = NewDisposeScope();
+                var inputs = tokens.narrow(0, start, length).view(length, 1);
+                var (logits, final) = network.call(inputs, state);
+                lossSum += nn.functional.cross_entropy(logits, tokens.narrow(0, start + 1, length), reduction: nn.Reduction.Sum).ToDouble();
+                state.Dispose();
+                state = final.MoveToOuterDisposeScope();
+            }
         }
-        state.Dispose();
-        var predictions = tokens.Length - 1;
+        finally
+        {
+            state.Dispose();
+        }
         var crossEntropy = lossSum / predictions;
         return new PerplexityResult(Math.Exp(crossEntropy), crossEntropy, predictions);
     }
 
     /// <summary>The whole state (every layer; LSTM cells too) after each token, from zeros or a given state.</summary>
-    public static StateTrace Trace(RnnModel model, long[] tokens, float[]? initialState = null)
+    public static StateTrace Trace(RnnModel model, long[] tokens, float[]? initialState = null, CancellationToken cancellation = default)
     {
         if (tokens.Length == 0) throw new ArgumentException("There are no tokens to run.", nameof(tokens));
+        CheckInitialState(model.Spec, initialState);
         return Run(model, "a hidden-state trace", network =>
         {
             Tensor state;
@@ -60,11 +73,13 @@ public static class Evaluator
             var steps = new float[tokens.Length][];
             try
             {
+                using var stream = tensor(tokens, new long[] { tokens.Length, 1 }, device: network.Device);
                 for (var t = 0; t < tokens.Length; t++)
                 {
+                    cancellation.ThrowIfCancellationRequested();
                     // One step at a time: the fused layers only report every step of the top layer's h.
                     using var scope = NewDisposeScope();
-                    var (_, final) = network.Encode(network.Row(tokens, t, 1), state);
+                    var (_, final) = network.RunLayers(stream.narrow(0, t, 1), state);
                     steps[t] = final.to(ScalarType.Float32).cpu().data<float>().ToArray();
                     state.Dispose();
                     state = final.MoveToOuterDisposeScope();
@@ -78,11 +93,23 @@ public static class Evaluator
         });
     }
 
+    private static void CheckInitialState(ModelSpec spec, float[]? initialState)
+    {
+        if (initialState is null) return;
+        var expected = spec.NumLayers * spec.StateRowsPerLayer * spec.HiddenSize;
+        if (initialState.Length != expected)
+            throw new InitialStateException(
+                $"-InitialState has {initialState.Length} values; this model's state has {expected} (layers x {(spec.StateRowsPerLayer == 2 ? "2 (h and c) x " : "")}hidden size). Pass an earlier step's FullState.");
+        var bad = Array.FindIndex(initialState, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new InitialStateException(
+                $"-InitialState holds {initialState[bad]} at index {bad}: a state is made of finite numbers. Pass an earlier step's FullState, or leave -InitialState out to start from zeros.");
+    }
+
     /// <summary>Claims the model, applies its threads, and runs <paramref name="body"/> in eval mode without gradients.</summary>
     internal static T Run<T>(RnnModel model, string operation, Func<RecurrentNetwork, T> body)
     {
-        using var claim = model.Acquire(operation);
-        model.ApplyThreads();
+        using var claim = model.Claim(operation);
         var network = model.Network;
         var wasTraining = network.training;
         network.eval();
@@ -97,3 +124,6 @@ public static class Evaluator
         }
     }
 }
+
+/// <summary>An -InitialState that does not fit the model or is not made of finite numbers.</summary>
+public sealed class InitialStateException(string message) : ArgumentException(message);

@@ -9,10 +9,3 @@ public sealed record HiddenStateStep(int Step, string Token, int Layer, float[] 
 {
     public double Norm => Math.Sqrt(State.Sum(v => (double)v * v));
 }
-
-/// <summary>Text generated after a prefix.</summary>
-public sealed record Prediction(string Prefix, string Text, string[] Tokens)
-{
-    /// <summary>The prefix followed by what the model generated.</summary>
-    public string FullText => Prefix + Text;
-}

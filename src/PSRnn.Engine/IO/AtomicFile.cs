@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace PSRnn.Engine.IO;
@@ -11,15 +13,22 @@ namespace PSRnn.Engine.IO;
 /// </summary>
 public static class AtomicFile
 {
-    private static readonly string HostTag = new(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
+    /// <summary>Longest file name, in UTF-8 bytes, that Linux (NAME_MAX) and Windows file systems take.</summary>
+    private const int NameMax = 255;
+    private const int HostTagLength = 16;
+
+    private static readonly string HostTag =
+        new(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').Take(HostTagLength).ToArray());
 
     /// <summary>
-    /// Calls <paramref name="writeTemporary"/> with a temporary path to fill, then renames it over
-    /// <paramref name="path"/>. I/O and permission failures come out as <see cref="AtomicWriteException"/>;
-    /// the temporary file is gone either way.
+    /// Calls <paramref name="writeTemporary"/> with a temporary path to fill, then renames it over the
+    /// target (<see cref="RegularFile.WriteTarget"/>: links followed, only regular files replaced).
+    /// Every failure is a <see cref="FileException"/> naming the target; the temporary file is gone either way.
+    /// Returns the path written.
     /// </summary>
-    public static void Write(string path, Action<string> writeTemporary)
+    public static string Write(string path, FileRole role, Action<string> writeTemporary)
     {
+        path = RegularFile.WriteTarget(path, role);
         var temporary = TemporaryPath(path);
         try
         {
@@ -29,7 +38,7 @@ public static class AtomicFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             DeleteIfPresent(temporary);
-            throw new AtomicWriteException(temporary, e);
+            throw WriteFailed(path, temporary, e);
         }
         catch
         {
@@ -37,11 +46,13 @@ public static class AtomicFile
             throw;
         }
         RemoveStaleTemporaries(path);
+        return path;
     }
 
-    /// <summary>Creates and deletes an empty temporary file beside <paramref name="path"/>: can it be written at all?</summary>
-    public static void Probe(string path)
+    /// <summary>Checks the target, then creates and deletes an empty temporary file beside it: can it be written at all?</summary>
+    public static string Probe(string path, FileRole role)
     {
+        path = RegularFile.WriteTarget(path, role);
         var temporary = TemporaryPath(path);
         try
         {
@@ -49,16 +60,49 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new AtomicWriteException(temporary, e);
+            throw WriteFailed(path, temporary, e);
         }
         finally
         {
             DeleteIfPresent(temporary);
         }
+        return path;
     }
 
-    private static string TemporaryPath(string path) =>
-        Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}-{HostTag}.{Guid.NewGuid():N}.tmp");
+    private static FileException WriteFailed(string path, string temporary, Exception e)
+    {
+        if (e is FileException known) return known;
+        var folder = Path.GetDirectoryName(path)!;
+        // The temporary file's name means nothing to the user: speak of the target and its folder.
+        var reason = e.Message.Replace(temporary, path);
+        var advice = e is UnauthorizedAccessException
+            ? $"PSRnn may not write in '{folder}'. Choose a folder you can write to, or change its permissions."
+            : $"Check that '{folder}' is a writable folder with free space, or choose another path.";
+        return new FileException(FileProblem.WriteFailed, path, $"Could not write '{path}': {reason} {advice}", e);
+    }
+
+    /// <summary>A temporary name beside <paramref name="path"/> that fits NAME_MAX however long the target's name is.</summary>
+    internal static string TemporaryPath(string path) =>
+        Path.Combine(Path.GetDirectoryName(path)!, $".{Stem(Path.GetFileName(path))}.{Environment.ProcessId}-{HostTag}.{Guid.NewGuid():N}.tmp");
+
+    /// <summary>
+    /// The target's name, or for a name too long to take the temporary suffix, its start and a hash of
+    /// the whole name (so that two long names with the same start keep apart).
+    /// </summary>
+    private static string Stem(string name)
+    {
+        // ".", stem, ".", pid (<= 10 digits), "-", host tag, ".", 32 hex digits, ".tmp"
+        var room = NameMax - (1 + 1 + 10 + 1 + HostTagLength + 1 + 32 + 4);
+        if (Encoding.UTF8.GetByteCount(name) <= room) return name;
+        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..12].ToLowerInvariant();
+        var keep = new StringBuilder();
+        foreach (var rune in name.EnumerateRunes())
+        {
+            if (Encoding.UTF8.GetByteCount(keep.ToString()) + rune.Utf8SequenceLength + 1 + hash.Length > room) break;
+            keep.Append(rune.ToString());
+        }
+        return $"{keep}~{hash}";
+    }
 
     private static void DeleteIfPresent(string path)
     {
@@ -74,9 +118,9 @@ public static class AtomicFile
     {
         try
         {
-            var name = Path.GetFileName(path);
-            var pattern = new Regex($@"^\.{Regex.Escape(name)}\.(\d+)-{HostTag}\.[0-9a-f]{{32}}\.tmp$");
-            foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(path)!, $".{name}.*.tmp"))
+            var stem = Stem(Path.GetFileName(path));
+            var pattern = new Regex($@"^\.{Regex.Escape(stem)}\.(\d+)-{Regex.Escape(HostTag)}\.[0-9a-f]{{32}}\.tmp$");
+            foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(path)!, $".{stem}.*.tmp"))
             {
                 var match = pattern.Match(Path.GetFileName(file));
                 if (match.Success && int.TryParse(match.Groups[1].Value, out var pid) && pid != Environment.ProcessId && !IsRunning(pid))
@@ -101,10 +145,4 @@ public static class AtomicFile
             return false;
         }
     }
-}
-
-/// <summary>An atomic write failed with an I/O or permission error; the temporary file is already removed.</summary>
-public sealed class AtomicWriteException(string temporaryPath, Exception inner) : IOException(inner.Message, inner)
-{
-    public string TemporaryPath { get; } = temporaryPath;
 }

@@ -16,7 +16,7 @@ public sealed class FusedNetwork : RecurrentNetwork
     private readonly nn.Module rnn;
     private readonly Linear output;
 
-    internal FusedNetwork(ModelSpec spec, WeightInit init) : base(nameof(FusedNetwork), spec)
+    internal FusedNetwork(ModelSpec spec, WeightInit init) : base(nameof(FusedNetwork), spec, init.Device, init.Dtype)
     {
         var (dtype, device) = (init.Dtype, init.Device);
         long v = spec.VocabularySize, h = spec.HiddenSize;
@@ -35,9 +35,9 @@ public sealed class FusedNetwork : RecurrentNetwork
         foreach (var parameter in parameters()) init.Uniform(parameter, 1 / Math.Sqrt(h));
     }
 
-    public override (Tensor Outputs, Tensor State) Encode(Tensor inputs, Tensor state)
+    public override (Tensor TopHidden, Tensor State) RunLayers(Tensor inputs, Tensor state)
     {
-        var oneHot = nn.functional.one_hot(inputs.t(), Spec.VocabularySize).to(state.dtype);
+        var oneHot = nn.functional.one_hot(inputs, Spec.VocabularySize).to(state.dtype);
         switch (rnn)
         {
             case LSTM lstm:
@@ -52,6 +52,6 @@ public sealed class FusedNetwork : RecurrentNetwork
         }
     }
 
-    public override Tensor Decode(Tensor outputs) =>
+    public override Tensor Logits(Tensor outputs) =>
         output.call(outputs.reshape(-1, Spec.HiddenSize));
 }

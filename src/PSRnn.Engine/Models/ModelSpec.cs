@@ -1,3 +1,5 @@
+using PSRnn.Engine.Resources;
+
 namespace PSRnn.Engine.Models;
 
 public enum CellType
@@ -23,8 +25,33 @@ public enum Implementation
 public sealed record ModelSpec(CellType CellType, Implementation Implementation, int HiddenSize, int VocabularySize,
                                int NumLayers = 1, double Dropout = 0)
 {
+    /// <summary>Bytes per parameter: models are float32.</summary>
+    internal const int BytesPerValue = 4;
+
     /// <summary>Rows of the state tensor per layer: LSTM carries (h, c), the others h alone.</summary>
     public int StateRowsPerLayer => CellType == CellType.Lstm ? 2 : 1;
+
+    /// <summary>Weight blocks per layer: one for an RNN, three gates for a GRU, four for an LSTM.</summary>
+    public int Gates => CellType switch { CellType.Gru => 3, CellType.Lstm => 4, _ => 1 };
+
+    /// <summary>
+    /// The number of parameters, in closed form (checked: an absurd size overflows rather than wraps).
+    /// Per layer, each gate has an input and a hidden matrix and one bias (scratch, d2l) or two (fused,
+    /// libtorch); the output layer maps hidden to vocabulary.
+    /// </summary>
+    public long ParameterCount
+    {
+        get
+        {
+            checked
+            {
+                long h = HiddenSize, v = VocabularySize, biases = Implementation == Implementation.Fused ? 2 : 1;
+                long total = h * v + v;
+                for (var k = 0; k < NumLayers; k++) total += Gates * ((k == 0 ? v : h) * h + h * h + biases * h);
+                return total;
+            }
+        }
+    }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first value out of range.</summary>
     public void Validate()
@@ -34,4 +61,10 @@ public sealed record ModelSpec(CellType CellType, Implementation Implementation,
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be at least 0 and below 1 (e.g. 0.2).");
         if (VocabularySize < 2) throw new ArgumentOutOfRangeException(nameof(VocabularySize), VocabularySize, "The vocabulary needs at least one token besides <unk>.");
     }
+
+    /// <summary>Refuses, before anything is allocated, a model whose weights alone would not fit in memory.</summary>
+    public void RequireMemory() =>
+        MemoryBudget.Require(() => checked(ParameterCount * BytesPerValue),
+            $"A {Implementation} {CellType} with {NumLayers} layer(s) of {HiddenSize} and a vocabulary of {VocabularySize}",
+            "Lower -HiddenSize or -NumLayers (or raise -MinFrequency to shrink the vocabulary).");
 }

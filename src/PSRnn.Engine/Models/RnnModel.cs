@@ -6,55 +6,70 @@ namespace PSRnn.Engine.Models;
 
 /// <summary>
 /// What a user holds: the network, the vocabulary and text options it was built with, the seed
-/// and device, and the history of completed training epochs.
+/// and device, and the history of completed training epochs. Its libtorch memory is freed by
+/// <see cref="Dispose"/> at once, or by the garbage collector once nothing refers to the model.
 /// </summary>
 public sealed class RnnModel : IDisposable
 {
+    private static int live;
     private readonly List<EpochRecord> history = new();
-    private int busy;
+    private readonly ModelClaims claims;
+    private readonly long nativeBytes;
 
-    public RnnModel(ModelSpec spec, Vocabulary vocabulary, TextOptions textOptions, long seed, Device device, int threads)
+    /// <param name="threads">libtorch threads for this model's work (a process-wide setting, applied per operation).</param>
+    public RnnModel(ModelSpec spec, Vocabulary vocabulary, TextOptions textOptions, long seed,
+                    ComputeDevice device = ComputeDevice.Cpu, int threads = Devices.DefaultThreads)
     {
         spec.Validate();
+        textOptions.Validate();
         if (spec.VocabularySize != vocabulary.Count)
             throw new ArgumentException("The spec's vocabulary size differs from the vocabulary's.", nameof(spec));
+        if (threads <= 0 || threads > Environment.ProcessorCount)
+            throw new ArgumentOutOfRangeException("Threads", threads, $"give a number from 1 to {Environment.ProcessorCount} (this machine's processors).");
+        spec.RequireMemory();
         Spec = spec;
         Vocabulary = vocabulary;
         TextOptions = textOptions;
         Seed = seed;
-        TorchDevice = device;
+        Device = Devices.Resolve(device);
         Threads = threads;
-        Network = NetworkFactory.Create(spec, seed, device);
+        ParameterCount = spec.ParameterCount;
+        Network = NetworkFactory.Create(spec, seed, Device.ToTorch());
+        // The weights live outside the managed heap: tell the collector, so dropped models are collected in time.
+        nativeBytes = ParameterCount * ModelSpec.BytesPerValue;
+        GC.AddMemoryPressure(nativeBytes);
+        Interlocked.Increment(ref live);
+        claims = new ModelClaims(FreeNative);
     }
 
     public ModelSpec Spec { get; }
     public Vocabulary Vocabulary { get; }
     public TextOptions TextOptions { get; }
-    public RecurrentNetwork Network { get; }
-    public Device TorchDevice { get; }
     public long Seed { get; }
     public int Threads { get; }
+    public ComputeDevice Device { get; }
     public IReadOnlyList<EpochRecord> History => history;
-
-    /// <summary>The optimizer kept between training calls (and saved with the model).</summary>
-    public OptimizerSlot Optimizer { get; } = new();
-
     public CellType CellType => Spec.CellType;
     public Implementation Implementation => Spec.Implementation;
     public int HiddenSize => Spec.HiddenSize;
     public int NumLayers => Spec.NumLayers;
     public double Dropout => Spec.Dropout;
     public int VocabularySize => Vocabulary.Count;
-    public string Device => TorchDevice.type == TorchSharp.DeviceType.CUDA ? "Cuda" : "Cpu";
-    public long ParameterCount => Network.parameters().Sum(p => p.numel());
+    public long ParameterCount { get; }
     public int EpochsTrained => history.Count;
     public double? LastPerplexity => history.Count == 0 ? null : history[^1].Perplexity;
+    public bool IsDisposed => claims.IsDisposed;
 
-    /// <summary>Token indices of text in this model's vocabulary; refuses text that is empty or wholly unknown.</summary>
-    public long[] Encode(IEnumerable<string> lines, int maxTokens = 0) => Read(lines, maxTokens).Indices;
+    internal RecurrentNetwork Network { get; }
 
-    /// <summary>The text's tokens and their indices (<see cref="Encode"/>, for callers that show the tokens too).</summary>
-    public (List<string> Tokens, long[] Indices) Read(IEnumerable<string> lines, int maxTokens = 0)
+    /// <summary>The optimizer kept between training calls (and saved with the model).</summary>
+    internal OptimizerSlot Optimizer { get; } = new();
+
+    /// <summary>Models whose libtorch memory is not yet freed, in this process (for tests of freeing).</summary>
+    internal static int LiveCount => Volatile.Read(ref live);
+
+    /// <summary>The text's tokens and their indices; refuses text that is empty or wholly unknown to the vocabulary.</summary>
+    public TokenizedText ReadText(IEnumerable<string> lines, int maxTokens = 0)
     {
         var tokens = TextOptions.Tokenize(lines, maxTokens);
         var indices = Vocabulary.Encode(tokens);
@@ -64,43 +79,51 @@ public sealed class RnnModel : IDisposable
         if (indices.All(i => i == Vocabulary.UnknownIndex))
             throw new TextRejectedException(TextProblem.UnknownText,
                 "Every token of the text is unknown to the model's vocabulary. Use text like the model's training text, or build a new model from this text.");
-        return (tokens, indices);
+        return new TokenizedText(tokens, indices);
     }
 
     internal void Record(EpochRecord epoch) => history.Add(epoch);
 
+    /// <summary>Drops the last recorded epoch (one whose checkpoint could not be written).</summary>
+    internal void ForgetLastEpoch() => history.RemoveAt(history.Count - 1);
+
     /// <summary>
-    /// Claims the model for one operation. A model is not safe to train or evaluate from two
-    /// threads (runspaces) at once: the second caller gets <see cref="ModelBusyException"/>.
+    /// Holds the model alone for one operation and applies its threads. Another runspace gets
+    /// <see cref="ModelBusyException"/>; a disposed model <see cref="ModelDisposedException"/>.
     /// </summary>
-    public IDisposable Acquire(string operation)
+    internal IDisposable Claim(string operation)
     {
-        if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
-            throw new ModelBusyException(operation);
-        return new Release(this);
-    }
-
-    /// <summary>Applies the model's thread count to libtorch (a process-wide setting).</summary>
-    public void ApplyThreads()
-    {
+        var claim = claims.Operation(operation);
         if (get_num_threads() != Threads) set_num_threads(Threads);
+        return claim;
     }
 
+    /// <summary>Holds the model for a training run (<see cref="ModelClaims.TrainingRun"/>).</summary>
+    internal IDisposable ClaimTraining(Func<string> progress) => claims.TrainingRun(progress);
+
+    /// <summary>Frees the model's libtorch memory now (or when the operation using it ends). The model cannot be used afterwards.</summary>
     public void Dispose()
     {
+        claims.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    // TorchSharp frees a module's native memory only on Dispose, never from a finalizer, so a dropped
+    // model would keep its weights for the life of the process. Unreachable means no claim is held.
+    ~RnnModel() => FreeNative();
+
+    private void FreeNative()
+    {
+        if (Network is null) return; // the constructor threw before the network existed
         Optimizer.Dispose();
         Network.Dispose();
+        GC.RemoveMemoryPressure(nativeBytes);
+        Interlocked.Decrement(ref live);
     }
 
     public override string ToString() =>
-        $"{Implementation} {CellType}, {HiddenSize} hidden, vocabulary {VocabularySize}, {EpochsTrained} epochs";
-
-    private sealed class Release(RnnModel model) : IDisposable
-    {
-        public void Dispose() => Interlocked.Exchange(ref model.busy, 0);
-    }
+        $"{Implementation} {CellType}, {HiddenSize} hidden, vocabulary {VocabularySize}, {EpochsTrained} epochs" + (IsDisposed ? " (disposed)" : "");
 }
 
-public sealed class ModelBusyException(string operation)
-    : InvalidOperationException($"The model is already in use by another operation, so {operation} cannot start. " +
-                                "Use one model per runspace (create one per trial) or wait for the other run to finish.");
+/// <summary>Text as a model reads it: its tokens and their indices in the model's vocabulary.</summary>
+public sealed record TokenizedText(IReadOnlyList<string> Tokens, long[] Indices);

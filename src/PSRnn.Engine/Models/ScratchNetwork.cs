@@ -15,7 +15,7 @@ public sealed class ScratchNetwork : RecurrentNetwork
     private readonly ScratchCell[] layers;
     private readonly Parameter wHq, bQ;
 
-    internal ScratchNetwork(ModelSpec spec, WeightInit init) : base(nameof(ScratchNetwork), spec)
+    internal ScratchNetwork(ModelSpec spec, WeightInit init) : base(nameof(ScratchNetwork), spec, init.Device, init.Dtype)
     {
         long v = spec.VocabularySize, h = spec.HiddenSize;
         layers = new ScratchCell[spec.NumLayers];
@@ -29,9 +29,9 @@ public sealed class ScratchNetwork : RecurrentNetwork
         register_parameter("b_q", bQ = init.Zeros(v));
     }
 
-    public override (Tensor Outputs, Tensor State) Encode(Tensor inputs, Tensor state)
+    public override (Tensor TopHidden, Tensor State) RunLayers(Tensor inputs, Tensor state)
     {
-        long batch = inputs.size(0), steps = inputs.size(1);
+        long steps = inputs.size(0), batch = inputs.size(1);
         int count = layers.Length, rows = Spec.StateRowsPerLayer;
         var final = new Tensor[count * rows];
         var layerState = new Tensor[rows];
@@ -41,7 +41,7 @@ public sealed class ScratchNetwork : RecurrentNetwork
             // State row r * layers + k holds row r (h, then c for LSTM) of layer k.
             for (var r = 0; r < rows; r++) layerState[r] = state[r * count + k];
             var projected = k == 0
-                ? layers[0].ProjectTokens(inputs.t().reshape(-1))
+                ? layers[0].ProjectTokens(inputs.reshape(-1))
                 : layers[k].ProjectFeatures(Spec.Dropout > 0 ? nn.functional.dropout(outputs, Spec.Dropout, training) : outputs);
             outputs = layers[k].Run(projected.view(steps, batch, -1), layerState);
             for (var r = 0; r < rows; r++) final[r * count + k] = layerState[r];
@@ -49,6 +49,6 @@ public sealed class ScratchNetwork : RecurrentNetwork
         return (outputs, stack(final));
     }
 
-    public override Tensor Decode(Tensor outputs) =>
+    public override Tensor Logits(Tensor outputs) =>
         bQ.addmm(outputs.reshape(-1, Spec.HiddenSize), wHq);
 }

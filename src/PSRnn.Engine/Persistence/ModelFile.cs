@@ -4,122 +4,129 @@ using System.Text.Json;
 using PSRnn.Engine.IO;
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Text;
-using static TorchSharp.torch;
 
 namespace PSRnn.Engine.Persistence;
+
+/// <summary>When a model file may take the place of an existing file.</summary>
+public enum WriteRule
+{
+    /// <summary>Only a new name (Export-RnnModel without -Force).</summary>
+    CreateNew,
+    /// <summary>A new name or an existing PSRnn model file (-Force, checkpoints); never another kind of file.</summary>
+    ReplaceModelFile,
+}
 
 /// <summary>
 /// One file per model: a zip holding manifest.json (architecture, vocabulary, text options,
 /// history, optimizer settings, checksums), weights.bin and, once trained, optimizer.bin.
-/// Writes go to a temporary file in the same folder that is renamed over the target only when
-/// complete, so a crash leaves either the old file or the new one, never a mix.
+/// Writes are atomic (<see cref="AtomicFile"/>): a crash leaves either the old file or the new one.
 /// </summary>
 public static class ModelFile
 {
     private const string ManifestEntry = "manifest.json";
     private const string WeightsEntry = "weights.bin";
     private const string OptimizerEntry = "optimizer.bin";
+    private const int CopyChunk = 1 << 20;
 
-    public static void Save(RnnModel model, string path, bool overwrite)
+    /// <summary>Saves <paramref name="model"/> to <paramref name="path"/>, claiming it for the write; returns the path written.</summary>
+    public static string Save(RnnModel model, string path, WriteRule rule)
     {
-        path = CheckTarget(path, overwrite);
-        try
+        using var claim = model.Claim("export");
+        return Write(model, path, rule);
+    }
+
+    /// <summary>Saves a model the caller has claimed (the trainer's checkpoints).</summary>
+    internal static string Write(RnnModel model, string path, WriteRule rule)
+    {
+        path = CheckTarget(path, rule);
+        return AtomicFile.Write(path, FileRole.Model, temporary =>
         {
-            AtomicFile.Write(path, temporary =>
+            using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write);
+            using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
             {
-                using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write);
-                using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+                var checksums = new Dictionary<string, string>
                 {
-                    var checksums = new Dictionary<string, string>
-                    {
-                        [WeightsEntry] = Write(zip, WeightsEntry, writer => model.Network.save(writer)),
-                    };
-                    var optimizer = model.Optimizer.Current;
-                    if (optimizer is not null)
-                        checksums[OptimizerEntry] = Write(zip, OptimizerEntry, writer => optimizer.save_state_dict(writer));
-                    Write(zip, ManifestEntry, writer => writer.Write(JsonSerializer.SerializeToUtf8Bytes(Describe(model, checksums), ModelManifest.Json)));
-                }
-                stream.Flush(flushToDisk: true);
-            });
-        }
-        catch (AtomicWriteException e)
-        {
-            throw WriteFailed(path, e.TemporaryPath, e.InnerException!);
-        }
+                    [WeightsEntry] = WriteEntry(zip, WeightsEntry, writer => model.Network.save(writer)),
+                };
+                var optimizer = model.Optimizer.Current;
+                if (optimizer is not null)
+                    checksums[OptimizerEntry] = WriteEntry(zip, OptimizerEntry, writer => optimizer.save_state_dict(writer));
+                WriteEntry(zip, ManifestEntry, writer => writer.Write(JsonSerializer.SerializeToUtf8Bytes(Describe(model, checksums), ModelManifest.Json)));
+            }
+            stream.Flush(flushToDisk: true);
+        });
     }
 
     /// <summary>
-    /// Checks, before any work is done, that a model file can be written at <paramref name="path"/>:
-    /// not a folder, not an existing file unless <paramref name="overwrite"/>, in a folder that exists.
-    /// With <paramref name="probe"/>, also creates and deletes an empty temporary file there, so that a
-    /// read-only folder is refused now rather than after hours of training. Returns the full path.
+    /// Checks, before any work is done, that a model file may be written at <paramref name="path"/>
+    /// (<see cref="RegularFile.WriteTarget"/>, then <paramref name="rule"/>). With <paramref name="probe"/>,
+    /// also creates and deletes an empty temporary file there, so that a read-only folder is refused
+    /// now rather than after hours of training. Returns the full path (a symbolic link followed).
     /// </summary>
-    public static string CheckTarget(string path, bool overwrite, bool probe = false)
+    public static string CheckTarget(string path, WriteRule rule, bool probe = false)
     {
-        path = Path.GetFullPath(path);
-        if (Directory.Exists(path))
-            throw new ModelFileException(ModelFileProblem.IsDirectory, path, $"'{path}' is a folder. Give a file path, e.g. '{Path.Combine(path, "model.psrnn")}'.");
-        if (!overwrite && File.Exists(path))
-            throw new ModelFileException(ModelFileProblem.AlreadyExists, path, $"'{path}' already exists. Use -Force to replace it, or choose another path.");
-        var folder = Path.GetDirectoryName(path)!;
-        if (File.Exists(folder))
-            throw new ModelFileException(ModelFileProblem.WriteFailed, path,
-                $"Could not write '{path}': '{folder}' is a file, not a folder. Choose a path inside a folder.");
-        if (!Directory.Exists(folder))
-            throw new ModelFileException(ModelFileProblem.WriteFailed, path,
-                $"Could not write '{path}': the folder '{folder}' does not exist. Create it first (New-Item -ItemType Directory), or choose another path.");
-        if (probe)
+        path = RegularFile.WriteTarget(path, FileRole.Model);
+        if (RegularFile.Exists(path))
         {
-            try
-            {
-                AtomicFile.Probe(path);
-            }
-            catch (AtomicWriteException e)
-            {
-                throw WriteFailed(path, e.TemporaryPath, e.InnerException!);
-            }
+            if (!IsModelFile(path))
+                throw new FileException(FileProblem.AlreadyExists, path,
+                    $"'{path}' exists and is not a PSRnn model file, so PSRnn will not replace it: exports with -Force and checkpoints replace only model files. " +
+                    "Choose another path, or remove that file first (Remove-Item) if you mean to replace it.");
+            if (rule == WriteRule.CreateNew)
+                throw new FileException(FileProblem.AlreadyExists, path, $"'{path}' already exists. Use -Force to replace it, or choose another path.");
         }
-        return path;
+        return probe ? AtomicFile.Probe(path, FileRole.Model) : path;
     }
 
-    private static ModelFileException WriteFailed(string path, string temporary, Exception e)
+    /// <summary>True when <paramref name="path"/> is a zip whose manifest says it is a PSRnn model (any format version).</summary>
+    public static bool IsModelFile(string path)
     {
-        var folder = Path.GetDirectoryName(path)!;
-        // The temporary file's name means nothing to the user: speak of the target and its folder.
-        var reason = e.Message.Replace(temporary, path);
-        var advice = e is UnauthorizedAccessException
-            ? $"PSRnn may not write in '{folder}'. Choose a folder you can write to, or change its permissions."
-            : $"Check that '{folder}' is a writable folder with free space, or choose another path.";
-        return new ModelFileException(ModelFileProblem.WriteFailed, path, $"Could not write '{path}': {reason} {advice}", e);
+        try
+        {
+            using var stream = RegularFile.OpenRead(path, FileRole.Model);
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+            using var manifest = zip.GetEntry(ManifestEntry)?.Open();
+            if (manifest is null) return false;
+            using var document = JsonDocument.Parse(manifest);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                   && document.RootElement.TryGetProperty("format", out var format)
+                   && format.ValueKind == JsonValueKind.String && format.GetString() == ModelManifest.FormatName;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Reads a model file; <paramref name="device"/> null keeps the file's device when it is available here.</summary>
-    public static RnnModel Load(string path, Device? device = null)
+    public static RnnModel Load(string path, ComputeDevice? device = null, CancellationToken cancellation = default)
     {
         path = Path.GetFullPath(path);
-        if (Directory.Exists(path))
-            throw new ModelFileException(ModelFileProblem.IsDirectory, path,
-                $"'{path}' is a folder, not a model file. Give the file's path, e.g. Get-ChildItem '{path}' -Filter *.psrnn | Import-RnnModel.");
-        if (!File.Exists(path))
-            throw new ModelFileException(ModelFileProblem.NotFound, path, $"The model file '{path}' does not exist. Check the path.");
+        using var stream = RegularFile.OpenRead(path, FileRole.Model);
         try
         {
-            using var zip = ZipFile.OpenRead(path);
-            var manifest = ReadManifest(zip, path);
-            var bytes = manifest.Entries.ToDictionary(e => e.Key, e => ReadVerified(zip, e.Key, e.Value, path));
-            if (!bytes.ContainsKey(WeightsEntry)) throw Invalid(path, "it has no weights");
-            var vocabulary = new Vocabulary(manifest.Vocabulary);
-            device ??= manifest.Device == "Cuda" && Devices.CudaAvailable ? CUDA : CPU;
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+            var manifest = ReadManifest(zip, path, cancellation);
+            manifest.Spec.Validate();
+            manifest.Text.Validate();
+            // A crafted manifest must not reach libtorch's allocator: the weights' size is known from the spec.
+            manifest.Spec.RequireMemory();
+            var weightBytes = manifest.Spec.ParameterCount * ModelSpec.BytesPerValue;
+            var weights = ReadVerified(zip, WeightsEntry, manifest, path, weightBytes, cancellation);
+            var optimizerState = manifest.Optimizer is null || !manifest.Entries.ContainsKey(OptimizerEntry)
+                ? null
+                : ReadVerified(zip, OptimizerEntry, manifest, path, 3 * weightBytes, cancellation);
             var threads = Math.Clamp(manifest.Threads, 1, Environment.ProcessorCount);
-            var model = new RnnModel(manifest.Spec, vocabulary, manifest.Text, manifest.Seed, device, threads);
+            var chosen = device ?? (manifest.Device == ComputeDevice.Cuda && Devices.CudaAvailable ? ComputeDevice.Cuda : ComputeDevice.Cpu);
+            var model = new RnnModel(manifest.Spec, new Vocabulary(manifest.Vocabulary), manifest.Text, manifest.Seed, chosen, threads);
             try
             {
-                using (var reader = new BinaryReader(new MemoryStream(bytes[WeightsEntry])))
+                using (var reader = new BinaryReader(new MemoryStream(weights)))
                     model.Network.load(reader);
                 foreach (var epoch in manifest.History) model.Record(epoch);
-                if (manifest.Optimizer is { } saved && bytes.TryGetValue(OptimizerEntry, out var state))
+                if (manifest.Optimizer is { } saved && optimizerState is not null)
                 {
-                    using var reader = new BinaryReader(new MemoryStream(state));
+                    using var reader = new BinaryReader(new MemoryStream(optimizerState));
                     model.Optimizer.Restore(model.Network.parameters(), saved.Kind, saved.LearningRate, saved.WeightDecay, reader);
                 }
                 return model;
@@ -132,23 +139,24 @@ public static class ModelFile
             }
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or EndOfStreamException or ArgumentException or NotSupportedException
-                                  or UnauthorizedAccessException || e is IOException and not ModelFileException
+                                  or UnauthorizedAccessException || e is IOException and not FileException
                                   || e.GetType().Namespace == "TorchSharp")
         {
-            throw Invalid(path, e.Message, e);
+            // ArgumentOutOfRangeException appends "(Parameter ...) Actual value was ..." lines; keep the sentence.
+            throw Invalid(path, e.Message.Split('\n')[0].Split(" (Parameter")[0].TrimEnd('.'), e);
         }
     }
 
-    private static ModelManifest ReadManifest(ZipArchive zip, string path)
+    private static ModelManifest ReadManifest(ZipArchive zip, string path, CancellationToken cancellation)
     {
         var entry = zip.GetEntry(ManifestEntry) ?? throw Invalid(path, "it has no manifest.json");
-        var node = JsonSerializer.Deserialize<JsonElement>(ReadEntry(entry, path), ModelManifest.Json);
+        var node = JsonSerializer.Deserialize<JsonElement>(ReadEntry(entry, path, limit: Resources.MemoryBudget.AvailableBytes / 4, cancellation), ModelManifest.Json);
         if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty("format", out var format)
             || format.ValueKind != JsonValueKind.String || format.GetString() != ModelManifest.FormatName)
             throw Invalid(path, "its manifest does not describe a PSRnn model");
         var version = node.TryGetProperty("formatVersion", out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) ? n : 0;
         if (version > ModelManifest.CurrentFormatVersion)
-            throw new ModelFileException(ModelFileProblem.NewerFormat, path,
+            throw new FileException(FileProblem.NewerFormat, path,
                 $"'{path}' was written by a newer PSRnn (model format {version}; this one reads up to {ModelManifest.CurrentFormatVersion}). Update the PSRnn module to load it.");
         if (version < 1) throw Invalid(path, "its manifest has no valid formatVersion");
         var manifest = node.Deserialize<ModelManifest>(ModelManifest.Json) ?? throw Invalid(path, "its manifest is empty");
@@ -162,29 +170,41 @@ public static class ModelFile
     /// <summary>
     /// An entry's bytes, checked against the CRC-32 the zip keeps for it. .NET does not check it on read,
     /// and the manifest has no checksum of its own: without this a flipped bit in a property name would
-    /// load silently, e.g. as a model with an empty history.
+    /// load silently, e.g. as a model with an empty history. An entry larger than <paramref name="limit"/>
+    /// is refused before it is read (a crafted or corrupted size), and the copy honours Ctrl+C.
     /// </summary>
-    private static byte[] ReadEntry(ZipArchiveEntry entry, string path)
+    private static byte[] ReadEntry(ZipArchiveEntry entry, string path, long limit, CancellationToken cancellation)
     {
+        if (entry.Length > Math.Min(limit, Array.MaxLength))
+            throw Invalid(path, $"its {entry.FullName} claims {entry.Length:N0} bytes, more than this model can have");
         using var stream = entry.Open();
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
+        using var copy = new MemoryStream((int)entry.Length);
+        var buffer = new byte[CopyChunk];
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            copy.Write(buffer, 0, read);
+            if (copy.Length > entry.Length) break;
+        }
         var bytes = copy.ToArray();
         if (bytes.Length != entry.Length || Crc32.Compute(bytes) != entry.Crc32)
             throw Invalid(path, $"the zip's CRC of {entry.FullName} does not match: the file is corrupted");
         return bytes;
     }
 
-    private static byte[] ReadVerified(ZipArchive zip, string name, string sha256, string path)
+    private static byte[] ReadVerified(ZipArchive zip, string name, ModelManifest manifest, string path, long tensorBytes, CancellationToken cancellation)
     {
+        if (!manifest.Entries.TryGetValue(name, out var sha256)) throw Invalid(path, $"its manifest has no checksum of {name}");
         var entry = zip.GetEntry(name) ?? throw Invalid(path, $"the entry {name} is missing");
-        var bytes = ReadEntry(entry, path);
+        // TorchSharp's format adds names and shapes to the raw values: a little over their bytes.
+        var bytes = ReadEntry(entry, path, limit: tensorBytes + tensorBytes / 8 + (1 << 20), cancellation);
         if (!Convert.ToHexString(SHA256.HashData(bytes)).Equals(sha256, StringComparison.OrdinalIgnoreCase))
             throw Invalid(path, $"the checksum of {name} does not match: the file is corrupted");
         return bytes;
     }
 
-    private static string Write(ZipArchive zip, string name, Action<BinaryWriter> write)
+    private static string WriteEntry(ZipArchive zip, string name, Action<BinaryWriter> write)
     {
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) write(writer);
@@ -209,7 +229,6 @@ public static class ModelFile
         Entries = checksums,
     };
 
-
-    private static ModelFileException Invalid(string path, string why, Exception? inner = null) =>
-        new(ModelFileProblem.Invalid, path, $"'{path}' is not a readable PSRnn model file ({why}). Export the model again, or load another file.", inner);
+    private static FileException Invalid(string path, string why, Exception? inner = null) =>
+        new(FileProblem.InvalidModel, path, $"'{path}' is not a readable PSRnn model file ({why}). Export the model again, or load another file.", inner);
 }

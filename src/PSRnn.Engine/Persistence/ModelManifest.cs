@@ -23,7 +23,7 @@ public sealed record ModelManifest
     public required IReadOnlyList<string> Vocabulary { get; init; }
     public long Seed { get; init; }
     public int Threads { get; init; }
-    public string Device { get; init; } = "Cpu";
+    public ComputeDevice Device { get; init; } = ComputeDevice.Cpu;
     public IReadOnlyList<EpochRecord> History { get; init; } = Array.Empty<EpochRecord>();
     public OptimizerManifest? Optimizer { get; init; }
     /// <summary>SHA-256 (hex) of every binary entry, so a flipped bit is caught before any tensor is read.</summary>
@@ -33,6 +33,8 @@ public sealed record ModelManifest
     {
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter() },
+        // A history may hold an infinite perplexity (a loss of 5e9 still counts as an epoch's figure).
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 }
 

@@ -33,8 +33,8 @@ public static class CurvePlot
         return ticks;
     }
 
-    /// <summary>Renders the series and writes the file atomically (<see cref="AtomicFile"/>).</summary>
-    public static void Save(IReadOnlyList<PlotSeries> series, string path, int width, int height, string title, string yLabel, bool logScale)
+    /// <summary>Renders the series and writes the file atomically (<see cref="AtomicFile"/>); returns the path written.</summary>
+    public static string Save(IReadOnlyList<PlotSeries> series, string path, int width, int height, string title, string yLabel, bool logScale)
     {
         if (series.Count == 0) throw new ArgumentException("There is nothing to plot: no series were given.", nameof(series));
         var format = FormatOf(path);
@@ -57,7 +57,7 @@ public static class CurvePlot
         // Beside the plot, not over the curves: a sweep has many of them.
         plot.ShowLegend(Edge.Right);
 
-        AtomicFile.Write(Path.GetFullPath(path), temporary =>
+        return AtomicFile.Write(path, FileRole.Plot, temporary =>
         {
             if (format == PlotFormat.Png) plot.SavePng(temporary, width, height);
             else plot.SaveSvg(temporary, width, height);

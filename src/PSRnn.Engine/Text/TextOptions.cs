@@ -4,6 +4,12 @@ namespace PSRnn.Engine.Text;
 /// <param name="MinFrequency">Tokens seen fewer times than this when the vocabulary is built map to &lt;unk&gt;.</param>
 public sealed record TextOptions(Preprocessing Preprocessing = Preprocessing.D2l, Tokenization Tokenization = Tokenization.Char, int MinFrequency = 1)
 {
+    public void Validate()
+    {
+        if (MinFrequency <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MinFrequency), MinFrequency, "give a whole number of 1 or more.");
+    }
+
     /// <summary>The text's tokens; <paramref name="maxTokens"/> &gt; 0 keeps only the first N (d2l's max_tokens).</summary>
     public List<string> Tokenize(IEnumerable<string> lines, int maxTokens = 0)
     {
@@ -14,9 +20,27 @@ public sealed record TextOptions(Preprocessing Preprocessing = Preprocessing.D2l
 
     public string Join(IEnumerable<string> tokens) => Tokenizer.Join(tokens, Tokenization);
 
-    public Vocabulary BuildVocabulary(IEnumerable<string> lines) => Vocabulary.Build(Tokenize(lines), MinFrequency);
+    /// <summary>
+    /// The vocabulary of a text under these options; refuses text with no tokens left after
+    /// preprocessing, and a MinFrequency no token reaches.
+    /// </summary>
+    public Vocabulary BuildVocabulary(IEnumerable<string> lines) => BuildVocabulary(lines, out _);
 
-    /// <summary>Token indices of the text in <paramref name="vocabulary"/>.</summary>
-    public long[] Encode(IEnumerable<string> lines, Vocabulary vocabulary, int maxTokens = 0) =>
-        vocabulary.Encode(Tokenize(lines, maxTokens));
+    /// <inheritdoc cref="BuildVocabulary(IEnumerable{string})"/>
+    /// <param name="tokenCount">How many tokens the text has under these options.</param>
+    public Vocabulary BuildVocabulary(IEnumerable<string> lines, out int tokenCount)
+    {
+        Validate();
+        var tokens = Tokenize(lines);
+        tokenCount = tokens.Count;
+        if (tokens.Count == 0)
+            throw new TextRejectedException(TextProblem.EmptyText,
+                "There is no text to build a vocabulary from (after preprocessing, nothing is left). Pipe the training text in, " +
+                "e.g. Get-RnnCorpus -Name TimeMachine | New-RnnModel, or give -Vocabulary.");
+        var vocabulary = Vocabulary.Build(tokens, MinFrequency);
+        if (vocabulary.Count < 2)
+            throw new ArgumentOutOfRangeException(nameof(MinFrequency), MinFrequency,
+                "no token occurs that often in the text, so the vocabulary would hold only <unk>. Lower -MinFrequency or give more text.");
+        return vocabulary;
+    }
 }

@@ -42,6 +42,18 @@ public sealed class Vocabulary
         return new Vocabulary(ordered.Prepend(Unknown));
     }
 
+    /// <summary>A vocabulary from a list of tokens in index order; "&lt;unk&gt;" goes first wherever the list has it.</summary>
+    public static Vocabulary FromList(IEnumerable<string> tokens)
+    {
+        var listed = tokens.Where(t => t != Unknown).ToList();
+        var twice = listed.GroupBy(t => t, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+            throw new InvalidVocabularyException($"-Vocabulary lists the token '{twice.Key}' twice. Give each token once.");
+        if (listed.Count == 0)
+            throw new InvalidVocabularyException("-Vocabulary lists no token besides <unk>. Give the tokens the model should know.");
+        return new Vocabulary(listed.Prepend(Unknown));
+    }
+
     public int IndexOf(string token) => indexOf.GetValueOrDefault(token, UnknownIndex);
 
     public bool Contains(string token) => indexOf.ContainsKey(token);
@@ -55,3 +67,5 @@ public sealed class Vocabulary
 
     public string this[long index] => Tokens[checked((int)index)];
 }
+
+public sealed class InvalidVocabularyException(string message) : ArgumentException(message);

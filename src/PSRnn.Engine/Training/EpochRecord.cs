@@ -34,5 +34,5 @@ public sealed record EpochRecord
     public double Dropout { get; init; }
     public long Seed { get; init; }
     public int Threads { get; init; }
-    public string Device { get; init; } = "Cpu";
+    public ComputeDevice Device { get; init; } = ComputeDevice.Cpu;
 }

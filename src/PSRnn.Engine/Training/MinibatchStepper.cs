@@ -10,7 +10,7 @@ namespace PSRnn.Engine.Training;
 /// One minibatch at a time: forward, loss, and (with an optimizer) backward, clipping and an SGD
 /// step, with the hidden state re-initialised or carried (detached) according to the policy.
 /// </summary>
-public sealed class MinibatchStepper : IDisposable
+internal sealed class MinibatchStepper : IDisposable
 {
     private readonly RecurrentNetwork network;
     private readonly Parameter[] parameters;
@@ -36,21 +36,20 @@ public sealed class MinibatchStepper : IDisposable
         state = null;
     }
 
-    /// <summary>Runs one minibatch and returns its mean cross-entropy.</summary>
-    public double Step(Minibatch batch)
+    /// <summary>Runs minibatch <paramref name="index"/> of <paramref name="batches"/> and returns its mean cross-entropy.</summary>
+    public double Step(EpochBatches batches, int index)
     {
         using var scope = NewDisposeScope();
         using var gradients = optimizer is null ? no_grad() : null;
+        var batch = batches[index];
         var initial = state is null || reset == StateReset.EveryBatch ? network.InitialState(batch.BatchSize) : state;
-        var shape = new long[] { batch.BatchSize, batch.NumSteps };
-        var inputs = tensor(batch.Inputs, shape, device: network.Device);
-        // Logits come out time-major, so the targets are read column by column too.
-        var targets = tensor(batch.Targets, shape, device: network.Device).t().reshape(-1);
-        var (logits, final) = network.call(inputs, initial);
-        var loss = nn.functional.cross_entropy(logits, targets);
-        // One host sync per batch, before any update: a NaN or infinite loss must not reach the weights.
+        var (logits, final) = network.call(batch.Inputs, initial);
+        // Logits and targets are both time-major.
+        var loss = nn.functional.cross_entropy(logits, batch.Targets.reshape(-1));
+        // One host sync per batch, before any update: a diverged loss must not reach the weights.
         var value = loss.ToDouble();
-        if (!double.IsFinite(value)) throw new TrainingDivergedException(value);
+        if (Divergence.IsDiverged(value, network.Spec.VocabularySize))
+            throw new TrainingDivergedException(value, Divergence.LossLimit(network.Spec.VocabularySize));
         if (optimizer is not null)
         {
             optimizer.zero_grad();

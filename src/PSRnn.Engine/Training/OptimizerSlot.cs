@@ -7,7 +7,7 @@ namespace PSRnn.Engine.Training;
 /// The optimizer a model keeps between training calls, so that continuing (or resuming from a
 /// file) keeps Adam's moment estimates. A call with another kind or weight decay starts afresh.
 /// </summary>
-public sealed class OptimizerSlot : IDisposable
+internal sealed class OptimizerSlot : IDisposable
 {
     public OptimizerKind Kind { get; private set; }
     public double WeightDecay { get; private set; }

@@ -1,105 +1,61 @@
-using System.Diagnostics;
-using PSRnn.Engine.Data;
 using PSRnn.Engine.Models;
-using TorchSharp;
-using static TorchSharp.torch;
+using PSRnn.Engine.Persistence;
+using PSRnn.Engine.Resources;
 
 namespace PSRnn.Engine.Training;
 
 /// <summary>
 /// d2l's training loop (SGD, cross-entropy, global-norm gradient clipping) with the state policy
-/// as its own hyperparameter. Epochs are yielded as they complete; cancellation is checked per
-/// minibatch and leaves the model with only its completed epochs recorded.
+/// as its own hyperparameter. <see cref="Start"/> checks everything a run needs before any work;
+/// <see cref="TrainingRun.Epochs"/> then yields one record per completed epoch.
 /// </summary>
 public static class Trainer
 {
-    /// <param name="validation">Text to measure after every epoch (null: none).</param>
-    public static IEnumerable<EpochRecord> Train(RnnModel model, long[] corpus, TrainingOptions options,
-                                                 CancellationToken cancellation = default, long[]? validation = null)
+    /// <summary>
+    /// Prepares a run: validates the options, claims the model for the run (refusing a second run, or
+    /// another runspace), turns the text into tokens on the model's device (with -MaxTokens and the
+    /// validation split), checks the memory it needs and that the checkpoint path can be written.
+    /// </summary>
+    public static TrainingRun Start(RnnModel model, TrainingOptions options, IEnumerable<string> text, IEnumerable<string>? validationText = null) =>
+        Prepare(model, options, () => TrainingData.FromText(model, options, text, validationText));
+
+    /// <summary>As <see cref="Start"/>, for token indices already in the model's vocabulary.</summary>
+    internal static TrainingRun Start(RnnModel model, TrainingOptions options, long[] training, long[]? validation = null) =>
+        Prepare(model, options, () => TrainingData.FromIndices(model, options, training, validation));
+
+    private static TrainingRun Prepare(RnnModel model, TrainingOptions options, Func<TrainingData> data)
     {
         options.Validate();
-        if (validation is { Length: < 2 })
-            throw new CorpusTooShortException(validation.Length, 2,
-                "validation needs at least 2. Raise -ValidationFraction, or give a longer -ValidationText.", "The validation text");
-        var needed = SequenceSampler.MinimumTokens(options.Sampling, options.BatchSize, options.NumSteps);
-        if (corpus.Length < needed)
-            throw new CorpusTooShortException(corpus.Length, needed,
-                $"batch size {options.BatchSize} with {options.NumSteps} steps needs at least {needed}. Give more text, or lower -BatchSize or -NumSteps.");
-        return Run(model, corpus, options, cancellation, validation);
-    }
-
-    /// <summary>Splits off the last <paramref name="fraction"/> of a corpus for validation.</summary>
-    public static (long[] Training, long[]? Validation) HoldOut(long[] corpus, double fraction)
-    {
-        if (fraction <= 0) return (corpus, null);
-        var held = (int)Math.Round(corpus.Length * fraction);
-        return (corpus[..^held], corpus[^held..]);
-    }
-
-    private static IEnumerable<EpochRecord> Run(RnnModel model, long[] corpus, TrainingOptions options, CancellationToken cancellation, long[]? validation)
-    {
-        using var claim = model.Acquire("training");
-        model.ApplyThreads();
-        var network = model.Network;
-        var optimizer = model.Optimizer.For(network.parameters(), options);
-        using var stepper = new MinibatchStepper(network, options.EffectiveStateReset, optimizer, options.GradientClip);
-        using var lastGood = new WeightSnapshot(network, model.Optimizer);
-        network.train();
-        for (var i = 0; i < options.Epochs; i++)
+        TrainingRun? run = null;
+        var lease = model.ClaimTraining(() => run?.Progress ?? "starting");
+        TrainingData? prepared = null;
+        try
         {
-            var epoch = model.EpochsTrained + 1;
-            // The sampler's randomness is a function of (seed, epoch): continued training stays reproducible.
-            var random = new Random(EpochSeed(model.Seed, epoch));
-            if (model.Dropout > 0) NetworkFactory.Reseed(EpochSeed(model.Seed, epoch));
-            var clock = Stopwatch.StartNew();
-            double lossSum = 0;
-            long tokens = 0;
-            stepper.ResetState();
-            lastGood.Take();
-            try
-            {
-                foreach (var batch in SequenceSampler.Batches(corpus, options.Sampling, options.BatchSize, options.NumSteps, random))
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    var count = batch.BatchSize * batch.NumSteps;
-                    lossSum += stepper.Step(batch) * count;
-                    tokens += count;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C mid-epoch: drop the partial epoch, so the weights, the optimizer, History and
-                // any checkpoint all describe the same completed epochs (and a resumed run stays exact).
-                lastGood.Restore();
-                throw;
-            }
-            catch (TrainingDivergedException diverged)
-            {
-                // Back to the weights and optimizer state after the last complete epoch (both may hold NaNs now).
-                lastGood.Restore();
-                throw new TrainingDivergedException(diverged.Loss,
-                    $"The weights after epoch {epoch - 1} were restored. Lower -LearningRate (it is {options.LearningRate}) " +
-                    $"or -GradientClip (it is {options.GradientClip}), then train again.");
-            }
-            clock.Stop();
-            var checkedOn = validation is null ? null : Evaluation.Evaluator.PerplexityOf(network, validation);
-            network.train();
-            var meanLoss = lossSum / tokens;
-            var record = Describe(model, options) with
-            {
-                Epoch = epoch,
-                Loss = meanLoss,
-                Perplexity = Math.Exp(meanLoss),
-                Tokens = tokens,
-                ValidationPerplexity = checkedOn?.Perplexity,
-                ValidationLoss = checkedOn?.CrossEntropy,
-                Elapsed = clock.Elapsed,
-                TokensPerSecond = tokens / clock.Elapsed.TotalSeconds,
-            };
-            model.Record(record);
-            yield return record;
+            RequireMemory(model.Spec, options);
+            var checkpoint = options.CheckpointPath is null ? null : ModelFile.CheckTarget(options.CheckpointPath, WriteRule.ReplaceModelFile, probe: true);
+            prepared = data();
+            return run = new TrainingRun(model, options, prepared, checkpoint, lease);
+        }
+        catch
+        {
+            prepared?.Dispose();
+            lease.Dispose();
+            throw;
         }
     }
+
+    /// <summary>
+    /// A lower bound of a run's memory: weights, gradients and the last good epoch's copy (Adam adds
+    /// two moments), plus one minibatch's logits, their gradients and inputs (one-hot for fused layers)
+    /// and the activations autograd keeps per step and layer.
+    /// </summary>
+    private static void RequireMemory(ModelSpec spec, TrainingOptions options) =>
+        MemoryBudget.Require(() => checked(ModelSpec.BytesPerValue * (
+                spec.ParameterCount * (options.Optimizer == OptimizerKind.Adam ? 5 : 3)
+                + (long)options.BatchSize * options.NumSteps * (spec.VocabularySize * (spec.Implementation == Implementation.Fused ? 4L : 3L)
+                                                                 + (long)spec.NumLayers * spec.HiddenSize * spec.Gates * 2))),
+            $"Training with batch size {options.BatchSize} and {options.NumSteps} steps",
+            "Lower -BatchSize or -NumSteps, or train a smaller model.");
 
     /// <summary>A fixed mix of seed and epoch (HashCode.Combine is randomised per process, so not that).</summary>
     public static int EpochSeed(long seed, int epoch)
@@ -109,32 +65,4 @@ public static class Trainer
         x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
         return (int)((x ^ (x >> 31)) & int.MaxValue);
     }
-
-    private static EpochRecord Describe(RnnModel model, TrainingOptions options) => new()
-    {
-        CellType = model.CellType,
-        Implementation = model.Implementation,
-        HiddenSize = model.HiddenSize,
-        NumLayers = model.NumLayers,
-        Sampling = options.Sampling,
-        StateReset = options.EffectiveStateReset,
-        BatchSize = options.BatchSize,
-        NumSteps = options.NumSteps,
-        LearningRate = options.LearningRate,
-        GradientClip = options.GradientClip,
-        MaxTokens = options.MaxTokens,
-        Optimizer = options.Optimizer,
-        WeightDecay = options.WeightDecay,
-        Dropout = model.Dropout,
-        Seed = model.Seed,
-        Threads = model.Threads,
-        Device = model.Device,
-    };
-}
-
-public sealed class CorpusTooShortException(int tokens, int needed, string requirement, string subject = "The text")
-    : ArgumentException($"{subject} has {tokens} tokens, but {requirement}")
-{
-    public int Tokens { get; } = tokens;
-    public int Needed { get; } = needed;
 }

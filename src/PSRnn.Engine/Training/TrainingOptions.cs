@@ -19,6 +19,10 @@ public enum OptimizerKind
     Adam,
 }
 
+/// <summary>
+/// Everything a training run applies, with its defaults (the cmdlet's parameters start from these),
+/// checked once by <see cref="Validate"/> when the run starts.
+/// </summary>
 public sealed record TrainingOptions
 {
     public int Epochs { get; init; } = 10;
@@ -33,6 +37,10 @@ public sealed record TrainingOptions
     public double WeightDecay { get; init; }
     /// <summary>Share of the corpus held out from its end for validation (0: none).</summary>
     public double ValidationFraction { get; init; }
+    /// <summary>A model file rewritten (atomically) during training; null: none.</summary>
+    public string? CheckpointPath { get; init; }
+    /// <summary>Write the checkpoint every N epochs, and after the last one.</summary>
+    public int CheckpointEvery { get; init; } = 1;
 
     /// <summary>d2l ties the state policy to the sampler; this is that default when none is given.</summary>
     public StateReset EffectiveStateReset =>
@@ -51,6 +59,8 @@ public sealed record TrainingOptions
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be at least 0 and below 1 (e.g. 0.1).");
         if (MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be 0 (all tokens) or positive.");
+        if (CheckpointEvery <= 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "give a positive number of epochs.");
+        if (CheckpointPath is { Length: 0 }) throw new ArgumentOutOfRangeException(nameof(CheckpointPath), CheckpointPath, "give a file path, or none.");
     }
 
     private static void Positive(int value, string name)

@@ -17,7 +17,7 @@ public sealed class ExportRnnModelCommand : PSRnnCmdlet
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
-    /// <summary>Replace an existing file at the path.</summary>
+    /// <summary>Replace an existing model file at the path (never a file of another kind).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -29,8 +29,7 @@ public sealed class ExportRnnModelCommand : PSRnnCmdlet
     {
         var path = GetUnresolvedProviderPathFromPSPath(Path);
         if (!ShouldProcess(path, File.Exists(path) ? "Replace model file" : "Write model file")) return;
-        using (Engine(() => Model!.Acquire("export"), Model))
-            Engine(() => ModelFile.Save(Model!, path, Force), path);
+        path = Engine(() => ModelFile.Save(Model!, path, Force ? WriteRule.ReplaceModelFile : WriteRule.CreateNew), path);
         WriteVerbose($"Wrote {Model} to {path}.");
         if (PassThru) WriteObject(InvokeProvider.Item.Get(path), enumerateCollection: true);
     }

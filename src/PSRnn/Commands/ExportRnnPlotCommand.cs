@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PSRnn.Engine.IO;
 using PSRnn.Engine.Plotting;
 
 namespace PSRnn.Commands;
@@ -71,15 +72,13 @@ public sealed class ExportRnnPlotCommand : PSRnnCmdlet
         }
         if (records.Count == 0)
             Fail("NothingToPlot", ErrorCategory.InvalidData, "No records reached Export-RnnPlot. Pipe Invoke-RnnTraining's output (or Import-Csv of it) into it.");
-        if (NoClobber && File.Exists(path))
+        if (NoClobber && RegularFile.Exists(path))
             Fail("FileExists", ErrorCategory.ResourceExists, $"'{path}' already exists. Leave out -NoClobber to replace it, or choose another path.", path);
-        if (!Directory.Exists(System.IO.Path.GetDirectoryName(path)))
-            Fail("WriteFailed", ErrorCategory.WriteError, $"The folder of '{path}' does not exist. Create it first.", path);
         var series = EpochCurves.From(records, Property, GroupBy ?? Array.Empty<string>(), out var problem);
         if (problem is not null) Fail("InvalidPlotInput", ErrorCategory.InvalidData, problem, records[0]);
         if (!ShouldProcess(path, "Write plot")) return;
         var title = Title ?? (GroupBy is { Length: > 0 } ? $"{Property} by {string.Join("/", GroupBy)}" : Property);
-        Engine(() => CurvePlot.Save(series, path, Width, Height, title, Property, LogScale), path);
+        path = Engine(() => CurvePlot.Save(series, path, Width, Height, title, Property, LogScale), path);
         WriteVerbose($"Wrote {series.Count} curve(s) to {path} ({Width}x{Height}).");
         if (PassThru) WriteObject(InvokeProvider.Item.Get(path), enumerateCollection: true);
     }

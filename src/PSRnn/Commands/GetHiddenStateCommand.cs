@@ -42,15 +42,11 @@ public sealed class GetHiddenStateCommand : PSRnnCmdlet
             Fail("InvalidLayer", ErrorCategory.InvalidArgument, $"-Layer is {layer}: this model's layers are 0 to {model.NumLayers - 1}.", Layer);
         if (Component == StateComponent.Cell && model.CellType != CellType.Lstm)
             Fail("NoCellState", ErrorCategory.InvalidArgument, $"A {model.CellType} has no memory cell; -Component Cell needs an LSTM. Use -Component Hidden.", Component);
-        var expected = model.NumLayers * model.Spec.StateRowsPerLayer * model.HiddenSize;
-        if (InitialState is not null && InitialState.Length != expected)
-            Fail("InvalidInitialState", ErrorCategory.InvalidArgument,
-                $"-InitialState has {InitialState.Length} values; this model's state has {expected} (layers x {(model.Spec.StateRowsPerLayer == 2 ? "2 (h and c) x " : "")}hidden size). Pass an earlier step's FullState.", InitialState);
         var lines = new[] { Text ?? "" };
-        var (tokens, indices) = Engine(() => model.Read(lines));
+        var (tokens, indices) = Engine(() => model.ReadText(lines));
         WriteVerbose($"Tracing {indices.Length} tokens through layer {layer} of {model}, from {(InitialState is null ? "a zero state" : "-InitialState")}, " +
                      $"device {model.Device}, {model.Threads} thread(s).");
-        var trace = Engine(() => Evaluator.Trace(model, indices, InitialState), model);
+        var trace = Engine(() => Evaluator.Trace(model, indices, InitialState, Cancellation), model);
         if (AsMatrix)
         {
             var matrix = new float[trace.Steps, model.HiddenSize];

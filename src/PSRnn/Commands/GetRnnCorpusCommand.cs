@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PSRnn.Engine.IO;
 using PSRnn.Engine.Text;
 
 namespace PSRnn.Commands;
@@ -45,6 +46,6 @@ public sealed class GetRnnCorpusCommand : TextInputCmdlet
         {
             foreach (var message in log) WriteVerbose(message);
         }
-        foreach (var line in File.ReadLines(path)) WriteObject(line);
+        foreach (var line in Engine(() => TextFile.ReadLines(path, Cancellation), path)) WriteObject(line);
     }
 }

@@ -1,6 +1,8 @@
 using System.Management.Automation;
+using System.Text;
 using PSRnn.Engine.Evaluation;
 using PSRnn.Engine.Models;
+using PSRnn.Engine.Text;
 
 namespace PSRnn.Commands;
 
@@ -38,17 +40,23 @@ public sealed class GetRnnPredictionCommand : PSRnnCmdlet
         var model = Model!;
         if (Length < 0)
             Fail("InvalidLength", ErrorCategory.InvalidArgument, $"-Length is {Length}: give the number of tokens to generate, 0 or more.", Length);
-        var (prefixTokens, prefix) = Engine(() => model.Read(new[] { Prefix ?? "" }));
-        var sampler = new Sampler(Temperature, TopK, Seed);
-        WriteVerbose($"Reading {prefix.Length} prefix tokens, then generating {Length} " +
+        var prefix = Engine(() => model.ReadText(new[] { Prefix ?? "" }));
+        var options = new GenerationOptions(Temperature, TopK, Seed);
+        WriteVerbose($"Reading {prefix.Indices.Length} prefix tokens, then generating {Length} " +
                      (Temperature == 0 ? "greedily" : $"by sampling (temperature {Temperature}, top-k {TopK}, seed {Seed})") +
                      $"; vocabulary {model.VocabularySize}, device {model.Device}, {model.Threads} thread(s).");
-        var generated = Engine(() => TextGenerator.Continue(model, prefix, Length, sampler), model);
-        var tokens = generated.Select(i => model.Vocabulary[i]).ToArray();
         var text = model.TextOptions;
-        var prefixText = text.Join(prefixTokens);
-        // Words need a space between the prefix and what follows; characters carry their own.
-        var separator = text.Tokenization == PSRnn.Engine.Text.Tokenization.Word && tokens.Length > 0 ? " " : "";
-        WriteObject(new Prediction(prefixText, separator + text.Join(tokens), tokens));
+        var words = text.Tokenization == Tokenization.Word;
+        var tokens = new List<string>();
+        var generated = new StringBuilder();
+        Engine(() => TextGenerator.Generate(model, prefix.Indices, Length, options, index =>
+        {
+            var token = model.Vocabulary[index];
+            // Words need a space between the prefix and what follows, and between each other; characters carry their own.
+            if (words) generated.Append(' ');
+            generated.Append(token);
+            tokens.Add(token);
+        }, Cancellation), model);
+        WriteObject(new Prediction(text.Join(prefix.Tokens), generated.ToString(), tokens.ToArray()));
     }
 }

@@ -28,14 +28,14 @@ public sealed class ImportRnnModelCommand : PSRnnCmdlet
     [Parameter]
     [ValidateDeviceName]
     [ArgumentCompleter(typeof(DeviceCompleter))]
-    public string Device { get; set; } = nameof(DeviceChoice.Auto);
+    public string Device { get; set; } = nameof(ComputeDevice.Auto);
 
     protected override void ProcessRecord()
     {
         var device = ResolveDevice(Device, autoAsNull: true);
         foreach (var path in ResolvePaths(Path, LiteralPath, "model file"))
         {
-            var model = Engine(() => ModelFile.Load(path, device), path);
+            var model = Engine(() => ModelFile.Load(path, device, Cancellation), path);
             WriteVerbose($"Loaded {model} from {path}, device {model.Device}, {model.Threads} thread(s).");
             WriteObject(model);
         }

@@ -1,51 +1,56 @@
 using System.Management.Automation;
 using PSRnn.Engine.Data;
 using PSRnn.Engine.Models;
-using PSRnn.Engine.Persistence;
 using PSRnn.Engine.Training;
 
 namespace PSRnn.Commands;
 
-/// <summary>Trains a model on text with SGD, streaming one record per completed epoch.</summary>
+/// <summary>
+/// Trains a model on text, streaming one record per completed epoch. The parameters are the
+/// engine's <see cref="TrainingOptions"/> (their defaults too); the engine validates, prepares the
+/// data, trains and checkpoints; this cmdlet writes records and progress.
+/// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "RnnTraining", DefaultParameterSetName = PipelineSet)]
 [OutputType(typeof(EpochRecord))]
 public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
 {
+    private TrainingOptions options = new();
+
     [Parameter(Mandatory = true)]
     [ValidateNotNull]
     public RnnModel? Model { get; set; }
 
     [Parameter]
-    public int Epochs { get; set; } = 10;
+    public int Epochs { get => options.Epochs; set => options = options with { Epochs = value }; }
 
     [Parameter]
-    public int BatchSize { get; set; } = 32;
+    public int BatchSize { get => options.BatchSize; set => options = options with { BatchSize = value }; }
 
     [Parameter]
-    public int NumSteps { get; set; } = 35;
+    public int NumSteps { get => options.NumSteps; set => options = options with { NumSteps = value }; }
 
     [Parameter]
-    public double LearningRate { get; set; } = 1.0;
+    public double LearningRate { get => options.LearningRate; set => options = options with { LearningRate = value }; }
 
     [Parameter]
-    public double GradientClip { get; set; } = 1.0;
+    public double GradientClip { get => options.GradientClip; set => options = options with { GradientClip = value }; }
 
     /// <summary>Keep only the first N tokens of the text (d2l's max_tokens); 0 keeps all.</summary>
     [Parameter]
-    public int MaxTokens { get; set; }
+    public int MaxTokens { get => options.MaxTokens; set => options = options with { MaxTokens = value }; }
 
     [Parameter]
-    public Sampling Sampling { get; set; } = Sampling.Sequential;
+    public Sampling Sampling { get => options.Sampling; set => options = options with { Sampling = value }; }
 
     /// <summary>When the hidden state goes back to zeros. Default: Random -> EveryBatch, Sequential -> EveryEpoch.</summary>
     [Parameter]
-    public StateReset? StateReset { get; set; }
+    public StateReset? StateReset { get => options.StateReset; set => options = options with { StateReset = value }; }
 
     [Parameter]
-    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Sgd;
+    public OptimizerKind Optimizer { get => options.Optimizer; set => options = options with { Optimizer = value }; }
 
     [Parameter]
-    public double WeightDecay { get; set; }
+    public double WeightDecay { get => options.WeightDecay; set => options = options with { WeightDecay = value }; }
 
     /// <summary>Text measured after every epoch (ValidationPerplexity); not trained on.</summary>
     [Parameter]
@@ -53,56 +58,37 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
 
     /// <summary>Share of the text held out from its end for validation instead of -ValidationText.</summary>
     [Parameter]
-    public double ValidationFraction { get; set; }
+    public double ValidationFraction { get => options.ValidationFraction; set => options = options with { ValidationFraction = value }; }
 
     /// <summary>A model file rewritten (atomically) during training, loadable with Import-RnnModel.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? CheckpointPath { get; set; }
+    public string? CheckpointPath { get => options.CheckpointPath; set => options = options with { CheckpointPath = value }; }
 
     /// <summary>Write the checkpoint every N epochs (and after the last one).</summary>
     [Parameter]
-    public int CheckpointEvery { get; set; } = 1;
+    public int CheckpointEvery { get => options.CheckpointEvery; set => options = options with { CheckpointEvery = value }; }
 
     protected override void EndProcessing()
     {
         var model = Model!;
-        var options = new TrainingOptions
-        {
-            Epochs = Epochs, BatchSize = BatchSize, NumSteps = NumSteps, LearningRate = LearningRate,
-            GradientClip = GradientClip, MaxTokens = MaxTokens, Sampling = Sampling, StateReset = StateReset,
-            Optimizer = Optimizer, WeightDecay = WeightDecay, ValidationFraction = ValidationFraction,
-        };
-        Engine(options.Validate, options);
-        if (CheckpointEvery <= 0)
-            Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"CheckpointEvery is {CheckpointEvery}: give a positive number of epochs.", CheckpointEvery);
-        if (ValidationText is not null && ValidationFraction > 0)
-            Fail("ParameterConflict", ErrorCategory.InvalidArgument, "Give either -ValidationText or -ValidationFraction, not both.");
-        var (corpus, validation) = Trainer.HoldOut(Engine(() => model.Encode(Lines, MaxTokens)), ValidationFraction);
-        if (ValidationText is not null) validation = Engine(() => model.Encode(ValidationText), ValidationText);
-        // A checkpoint path that cannot be written is refused now, not after the first epoch's work.
-        var checkpoint = CheckpointPath is null ? null
-            : Engine(() => ModelFile.CheckTarget(GetUnresolvedProviderPathFromPSPath(CheckpointPath), overwrite: true, probe: true), CheckpointPath);
-        WriteVerbose($"Training on {corpus.Length} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
-                     $"{model.Threads} thread(s), {Sampling} sampling, state reset {options.EffectiveStateReset}, {Optimizer}" +
-                     (validation is null ? "." : $", validating on {validation.Length} tokens."));
+        var resolved = CheckpointPath is null ? options : options with { CheckpointPath = GetUnresolvedProviderPathFromPSPath(CheckpointPath) };
+        using var run = Engine(() => Trainer.Start(model, resolved, Lines, ValidationText), model);
+        WriteVerbose($"Training on {run.TrainingTokens} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
+                     $"{model.Threads} thread(s), {Sampling} sampling, state reset {run.StateReset}, {Optimizer}" +
+                     (run.ValidationTokens is { } held ? $", validating on {held} tokens." : "."));
         var progress = new ProgressRecord(1, "Invoke-RnnTraining", $"Training {model}") { PercentComplete = 0 };
         WriteProgress(progress);
-        var epochs = Engine(() => Trainer.Train(model, corpus, options, Cancellation, validation), model);
         var done = 0;
         try
         {
-            foreach (var epoch in epochs)
+            foreach (var epoch in run.Epochs(Cancellation))
             {
                 done++;
-                // The checkpoint comes before any Write*: those throw once Ctrl+C is pressed, and an
-                // epoch the model has recorded must not miss its checkpoint.
-                var checkpointed = checkpoint is not null && (done % CheckpointEvery == 0 || done == Epochs);
-                if (checkpointed) ModelFile.Save(model, checkpoint!, overwrite: true);
                 progress.PercentComplete = 100 * done / Epochs;
                 progress.StatusDescription = $"Epoch {epoch.Epoch}: perplexity {epoch.Perplexity:F3}, {epoch.TokensPerSecond:F0} tokens/s";
                 WriteProgress(progress);
-                if (checkpointed) WriteVerbose($"Checkpoint after epoch {epoch.Epoch} written to {checkpoint}.");
+                if (run.LastCheckpointEpoch == epoch.Epoch) WriteVerbose($"Checkpoint after epoch {epoch.Epoch} written to {run.CheckpointPath}.");
                 WriteObject(epoch);
             }
         }
@@ -115,10 +101,7 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
         {
             ThrowTerminatingError(record);
         }
-        if (!Cancellation.IsCancellationRequested)
-        {
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
-        }
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
     }
 }

@@ -16,10 +16,8 @@ public sealed class MeasurePerplexityCommand : TextInputCmdlet
     protected override void EndProcessing()
     {
         var model = Model!;
-        var tokens = Engine(() => model.Encode(Lines));
-        if (tokens.Length < 2)
-            Fail("CorpusTooShort", ErrorCategory.InvalidData, "Perplexity needs at least two tokens: one to read and one to predict. Give more text.", tokens.Length);
+        var tokens = Engine(() => model.ReadText(Lines).Indices);
         WriteVerbose($"Evaluating {tokens.Length} tokens (vocabulary {model.VocabularySize}), device {model.Device}, {model.Threads} thread(s).");
-        WriteObject(Engine(() => Evaluator.Perplexity(model, tokens), model));
+        WriteObject(Engine(() => Evaluator.Perplexity(model, tokens, Cancellation), model));
     }
 }

@@ -5,7 +5,7 @@ using PSRnn.Engine.Text;
 
 namespace PSRnn.Commands;
 
-/// <summary>Creates a character-level recurrent language model whose vocabulary comes from text or a token list.</summary>
+/// <summary>Creates a recurrent language model whose vocabulary comes from text or a token list.</summary>
 [Cmdlet(VerbsCommon.New, "RnnModel", DefaultParameterSetName = PipelineSet)]
 [OutputType(typeof(RnnModel))]
 public sealed class NewRnnModelCommand : TextInputCmdlet
@@ -46,7 +46,7 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     [Parameter]
     [ValidateDeviceName]
     [ArgumentCompleter(typeof(DeviceCompleter))]
-    public string Device { get; set; } = nameof(DeviceChoice.Auto);
+    public string Device { get; set; } = nameof(ComputeDevice.Auto);
 
     [Parameter]
     public int Threads { get; set; } = Devices.DefaultThreads;
@@ -58,42 +58,15 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
 
     protected override void EndProcessing()
     {
-        if (Threads <= 0 || Threads > Environment.ProcessorCount)
-            Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"Threads is {Threads}: give a number from 1 to {Environment.ProcessorCount} (this machine's processors).", Threads);
-        if (MinFrequency <= 0)
-            Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument, $"MinFrequency is {MinFrequency}: give a whole number of 1 or more.", MinFrequency);
-        var device = ResolveDevice(Device)!;
+        var device = ResolveDevice(Device)!.Value;
         var textOptions = new TextOptions(Preprocessing, Tokenization, MinFrequency);
-        var vocabulary = BuildVocabulary(textOptions);
+        var tokens = 0;
+        var vocabulary = Engine(() => Vocabulary is null ? textOptions.BuildVocabulary(Lines, out tokens) : PSRnn.Engine.Text.Vocabulary.FromList(Vocabulary));
         var seed = Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
         var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count, NumLayers, Dropout);
-        Engine(spec.Validate, spec);
-        var source = Vocabulary is null ? $"from {textTokens} {Tokenization} tokens of text" : "from -Vocabulary";
+        var source = Vocabulary is null ? $"from {tokens} {Tokenization} tokens of text" : "from -Vocabulary";
         WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}), vocabulary {vocabulary.Count} {source}, " +
-                     $"seed {seed}, device {(device.type == TorchSharp.DeviceType.CUDA ? "Cuda" : "Cpu")}, {Threads} thread(s).");
-        WriteObject(Engine(() => new RnnModel(spec, vocabulary, textOptions, seed, device, Threads)));
-    }
-
-    private int textTokens;
-
-    private Vocabulary BuildVocabulary(TextOptions textOptions)
-    {
-        if (Vocabulary is not null)
-        {
-            var tokens = Vocabulary.Where(t => t != PSRnn.Engine.Text.Vocabulary.Unknown).ToList();
-            if (tokens.Distinct(StringComparer.Ordinal).Count() != tokens.Count)
-                Fail("InvalidVocabulary", ErrorCategory.InvalidArgument, "-Vocabulary lists a token twice. Give each token once.", Vocabulary);
-            return new Vocabulary(tokens.Prepend(PSRnn.Engine.Text.Vocabulary.Unknown));
-        }
-        var corpus = textOptions.Tokenize(Lines);
-        textTokens = corpus.Count;
-        if (corpus.Count == 0)
-            Fail("EmptyText", ErrorCategory.InvalidData,
-                "There is no text to build a vocabulary from (after preprocessing, nothing is left). Pipe the training text in, e.g. Get-RnnCorpus -Name TimeMachine | New-RnnModel, or give -Vocabulary.");
-        var built = PSRnn.Engine.Text.Vocabulary.Build(corpus, MinFrequency);
-        if (built.Count < 2)
-            Fail("InvalidHyperparameter", ErrorCategory.InvalidArgument,
-                $"MinFrequency is {MinFrequency}: no token occurs that often in the text, so the vocabulary would hold only <unk>. Lower -MinFrequency or give more text.", MinFrequency);
-        return built;
+                     $"seed {seed}, device {device}, {Threads} thread(s).");
+        WriteObject(Engine(() => new RnnModel(spec, vocabulary, textOptions, seed, device, Threads), spec));
     }
 }

@@ -14,7 +14,7 @@ namespace PSRnn.Completers;
 /// PowerShell 7 completes an enum-typed parameter from the enum's names before it looks at any
 /// [ArgumentCompleter] or Register-ArgumentCompleter (CompletionCompleters.ProcessParameter checks
 /// ValidateSet, then enums, then custom completers), so -Device is a string checked by
-/// <see cref="ValidateDeviceNameAttribute"/> rather than a <see cref="DeviceChoice"/>.
+/// <see cref="ValidateDeviceNameAttribute"/> rather than a <see cref="ComputeDevice"/>.
 /// </remarks>
 public sealed class DeviceCompleter : IArgumentCompleter
 {
@@ -24,22 +24,22 @@ public sealed class DeviceCompleter : IArgumentCompleter
         var cuda = Devices.CudaAvailable;
         var choices = new List<(string, string)>
         {
-            (nameof(DeviceChoice.Auto), cuda ? "Auto: the CUDA GPU on this machine" : "Auto: the CPU on this machine (no CUDA GPU is available)"),
-            (nameof(DeviceChoice.Cpu), "Cpu: the CPU, with -Threads libtorch threads"),
+            (nameof(ComputeDevice.Auto), cuda ? "Auto: the CUDA GPU on this machine" : "Auto: the CPU on this machine (no CUDA GPU is available)"),
+            (nameof(ComputeDevice.Cpu), "Cpu: the CPU, with -Threads libtorch threads"),
         };
-        if (cuda) choices.Add((nameof(DeviceChoice.Cuda), "Cuda: the CUDA GPU"));
+        if (cuda) choices.Add((nameof(ComputeDevice.Cuda), "Cuda: the CUDA GPU"));
         return ChoiceCompletion.Complete(wordToComplete, choices);
     }
 }
 
 /// <summary>
-/// Accepts the names of <see cref="DeviceChoice"/> (any case) at binding time, as an enum parameter
+/// Accepts the names of <see cref="ComputeDevice"/> (any case) at binding time, as an enum parameter
 /// would, and names the valid ones otherwise. ValidValues is what the help generator lists.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class ValidateDeviceNameAttribute : ValidateArgumentsAttribute
 {
-    public IList<string> ValidValues { get; } = Enum.GetNames<DeviceChoice>();
+    public IList<string> ValidValues { get; } = Enum.GetNames<ComputeDevice>();
 
     protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
     {
@@ -49,9 +49,9 @@ public sealed class ValidateDeviceNameAttribute : ValidateArgumentsAttribute
     }
 
     /// <summary>The device a validated name stands for; null for anything else (numbers included).</summary>
-    public static DeviceChoice? Parse(string name) =>
-        Enum.GetNames<DeviceChoice>().FirstOrDefault(n => n.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase)) is { } known
-            ? Enum.Parse<DeviceChoice>(known)
+    public static ComputeDevice? Parse(string name) =>
+        Enum.GetNames<ComputeDevice>().FirstOrDefault(n => n.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase)) is { } known
+            ? Enum.Parse<ComputeDevice>(known)
             : null;
 }
 

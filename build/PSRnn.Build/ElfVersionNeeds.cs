@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace PSRnn.Engine.Native;
+namespace PSRnn.Build;
 
 /// <summary>One Vernaux entry of .gnu.version_r: "File needs Version", with the file offset of its vna_flags.</summary>
 public sealed record VersionNeed(string File, string Version, ushort Flags, long FlagsOffset);

@@ -1,19 +1,37 @@
 using PSRnn.Engine.Data;
 using Xunit;
+using static TorchSharp.torch;
 
 namespace PSRnn.Tests;
 
-public class SequenceSamplerTests
+public class MinibatchSamplerTests
 {
     // Token value == its position, so a batch tells exactly where in the corpus it came from.
     private static readonly long[] Positions = Enumerable.Range(0, 1000).Select(i => (long)i).ToArray();
+
+    /// <summary>A minibatch read back row by row: Inputs[row * steps + t] (batch-major, as the tests index it).</summary>
+    private sealed record Batch(long[] Inputs, long[] Targets, long BatchSize, long NumSteps);
+
+    private static List<Batch> Batches(long[] corpus, Sampling sampling, int batchSize, int numSteps, Random random)
+    {
+        using var tokens = tensor(corpus);
+        using var plan = MinibatchSampler.Plan(tokens, sampling, batchSize, numSteps, random);
+        return Enumerable.Range(0, plan.Count).Select(k =>
+        {
+            using var scope = NewDisposeScope();
+            var batch = plan[k];
+            Assert.Equal(new long[] { numSteps, batchSize }, batch.Inputs.shape); // time-major
+            return new Batch(batch.Inputs.t().contiguous().data<long>().ToArray(), batch.Targets.t().contiguous().data<long>().ToArray(),
+                             batch.BatchSize, batch.NumSteps);
+        }).ToList();
+    }
 
     [Theory]
     [InlineData(Sampling.Sequential)]
     [InlineData(Sampling.Random)]
     public void BatchesHaveTheRequestedShapeAndTargetsAreTheNextTokens(Sampling sampling)
     {
-        var batches = SequenceSampler.Batches(Positions, sampling, batchSize: 4, numSteps: 7, new Random(1)).ToList();
+        var batches = Batches(Positions, sampling, batchSize: 4, numSteps: 7, new Random(1)).ToList();
         Assert.NotEmpty(batches);
         foreach (var batch in batches)
         {
@@ -33,7 +51,7 @@ public class SequenceSamplerTests
     {
         for (var seed = 0; seed < 20; seed++)
         {
-            var inputs = SequenceSampler.Batches(Positions, sampling, 5, 9, new Random(seed)).SelectMany(b => b.Inputs).ToList();
+            var inputs = Batches(Positions, sampling, 5, 9, new Random(seed)).SelectMany(b => b.Inputs).ToList();
             Assert.Equal(inputs.Count, inputs.Distinct().Count());
         }
     }
@@ -41,7 +59,7 @@ public class SequenceSamplerTests
     [Fact]
     public void SequentialRowsContinueAcrossBatches()
     {
-        var batches = SequenceSampler.SequentialBatches(Positions, 4, 7, new Random(3)).ToList();
+        var batches = Batches(Positions, Sampling.Sequential, 4, 7, new Random(3)).ToList();
         Assert.True(batches.Count > 1);
         for (var k = 1; k < batches.Count; k++)
             for (var row = 0; row < 4; row++)
@@ -55,7 +73,7 @@ public class SequenceSamplerTests
         for (var seed = 0; seed < 20; seed++)
         {
             var offsetProbe = new Random(seed).Next(8);
-            var batches = SequenceSampler.SequentialBatches(Positions, 4, 7, new Random(seed)).ToList();
+            var batches = Batches(Positions, Sampling.Sequential, 4, 7, new Random(seed)).ToList();
             Assert.Equal(offsetProbe, batches[0].Inputs[0]);
             Assert.Equal((1000 - offsetProbe - 1) / 4 / 7, batches.Count);
         }
@@ -64,7 +82,7 @@ public class SequenceSamplerTests
     [Fact]
     public void RandomWindowsStartOnTheEpochsGridAndCoverItOnce()
     {
-        var batches = SequenceSampler.RandomBatches(Positions, 4, 7, new Random(5)).ToList();
+        var batches = Batches(Positions, Sampling.Random, 4, 7, new Random(5)).ToList();
         var starts = batches.SelectMany(b => Enumerable.Range(0, 4).Select(row => b.Inputs[row * 7])).ToList();
         var offset = starts.Min() % 7;
         Assert.All(starts, s => Assert.Equal(offset, s % 7));
@@ -77,10 +95,10 @@ public class SequenceSamplerTests
     [InlineData(Sampling.Random)]
     public void MinimumTokensIsExactlyEnoughForOneBatchWhateverTheOffset(Sampling sampling)
     {
-        var needed = SequenceSampler.MinimumTokens(sampling, 4, 7);
+        var needed = MinibatchSampler.MinimumTokens(sampling, 4, 7);
         for (var seed = 0; seed < 50; seed++)
-            Assert.NotEmpty(SequenceSampler.Batches(Positions[..needed], sampling, 4, 7, new Random(seed)));
-        var fewer = Enumerable.Range(0, 50).Count(seed => !SequenceSampler.Batches(Positions[..(needed - 1)], sampling, 4, 7, new Random(seed)).Any());
+            Assert.NotEmpty(Batches(Positions[..(int)needed], sampling, 4, 7, new Random(seed)));
+        var fewer = Enumerable.Range(0, 50).Count(seed => !Batches(Positions[..(int)(needed - 1)], sampling, 4, 7, new Random(seed)).Any());
         Assert.True(fewer > 0, "one token fewer must leave some offsets without a batch");
     }
 }
