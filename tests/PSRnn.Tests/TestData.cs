@@ -30,6 +30,22 @@ internal static class TestData
         return run.Epochs(cancellation).ToList();
     }
 
+    /// <summary>Runs <paramref name="work"/> on a thread of its own (another runspace's, as a model sees it) and returns or rethrows.</summary>
+    public static T OnAnotherThread<T>(Func<T> work)
+    {
+        T result = default!;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { result = work(); }
+            catch (Exception e) { failure = e; }
+        });
+        thread.Start();
+        thread.Join();
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        return result;
+    }
+
     public static RnnModel Model(Implementation implementation, string text, int hidden = 16, long seed = 3,
                                  CellType cell = CellType.Rnn, int layers = 1, double dropout = 0)
     {

@@ -18,7 +18,9 @@ public sealed record FileRole(string Noun, string ExampleName, string FolderAdvi
 /// </summary>
 public static class RegularFile
 {
-    private const int SharingViolation = 32, LockViolation = 33;
+    // Windows reports a file another process holds locked as ERROR_SHARING_VIOLATION or ERROR_LOCK_VIOLATION;
+    // .NET on Unix emulates FileShare with flock and reports EWOULDBLOCK.
+    private const int SharingViolation = 32, LockViolation = 33, WouldBlock = 11;
 
     /// <summary>Opens <paramref name="path"/> for reading (others may read it too).</summary>
     public static FileStream OpenRead(string path, FileRole role)
@@ -67,7 +69,7 @@ public static class RegularFile
         UnauthorizedAccessException => new FileException(FileProblem.ReadFailed, path,
             $"PSRnn may not read '{path}' (permission denied). Change the file's permissions, or run as a user who may read it.", e),
         FileNotFoundException or DirectoryNotFoundException => new FileException(FileProblem.NotFound, path, $"The {role.Noun} '{path}' does not exist. Check the path.", e),
-        IOException when (e.HResult & 0xFFFF) is SharingViolation or LockViolation => new FileException(FileProblem.InUse, path,
+        IOException when (OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is SharingViolation or LockViolation : e.HResult == WouldBlock) => new FileException(FileProblem.InUse, path,
             $"'{path}' is locked by another process, so PSRnn cannot read it now. Close the program that holds it (or wait for it to finish), then try again.", e),
         _ => new FileException(FileProblem.ReadFailed, path,
             $"Could not read '{path}': {e.Message.TrimEnd('.')}. The file or the device it is on may be damaged or unavailable: copy it to a regular file elsewhere and try again.", e),

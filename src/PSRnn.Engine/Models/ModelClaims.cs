@@ -31,7 +31,7 @@ internal sealed class ModelClaims(Action free)
                 throw thread == operationThread
                     ? new ModelBusyException($"The model is in the middle of {operation}, so {what} cannot start inside it.")
                     : ModelBusyException.OtherRunspace(operation, what);
-            if (run is not null && runThread != thread) throw ModelBusyException.OtherRunspace(run(), what);
+            if (run is not null && runThread != thread) throw ModelBusyException.OtherRunspace($"training ({run()})", what);
             (operation, operationThread) = (what, thread);
         }
         return new Release(this, run: false);

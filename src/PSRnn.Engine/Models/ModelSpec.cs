@@ -37,7 +37,8 @@ public sealed record ModelSpec(CellType CellType, Implementation Implementation,
     /// <summary>
     /// The number of parameters, in closed form (checked: an absurd size overflows rather than wraps).
     /// Per layer, each gate has an input and a hidden matrix and one bias (scratch, d2l) or two (fused,
-    /// libtorch); the output layer maps hidden to vocabulary.
+    /// libtorch); layer 0 reads the vocabulary, the others the layer below; the output layer maps
+    /// hidden to vocabulary.
     /// </summary>
     public long ParameterCount
     {
@@ -46,9 +47,9 @@ public sealed record ModelSpec(CellType CellType, Implementation Implementation,
             checked
             {
                 long h = HiddenSize, v = VocabularySize, biases = Implementation == Implementation.Fused ? 2 : 1;
-                long total = h * v + v;
-                for (var k = 0; k < NumLayers; k++) total += Gates * ((k == 0 ? v : h) * h + h * h + biases * h);
-                return total;
+                var firstLayer = Gates * (v * h + h * h + biases * h);
+                var upperLayer = Gates * (h * h + h * h + biases * h);
+                return h * v + v + firstLayer + (NumLayers - 1) * upperLayer;
             }
         }
     }

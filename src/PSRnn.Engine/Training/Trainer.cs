@@ -14,7 +14,7 @@ public static class Trainer
     /// <summary>
     /// Prepares a run: validates the options, claims the model for the run (refusing a second run, or
     /// another runspace), turns the text into tokens on the model's device (with -MaxTokens and the
-    /// validation split), checks the memory it needs and that the checkpoint path can be written.
+    /// validation split), checks the memory it needs and that the checkpoint path may be written.
     /// </summary>
     public static TrainingRun Start(RnnModel model, TrainingOptions options, IEnumerable<string> text, IEnumerable<string>? validationText = null) =>
         Prepare(model, options, () => TrainingData.FromText(model, options, text, validationText));
@@ -31,9 +31,9 @@ public static class Trainer
         TrainingData? prepared = null;
         try
         {
+            prepared = data();
             RequireMemory(model.Spec, options);
             var checkpoint = options.CheckpointPath is null ? null : ModelFile.CheckTarget(options.CheckpointPath, WriteRule.ReplaceModelFile, probe: true);
-            prepared = data();
             return run = new TrainingRun(model, options, prepared, checkpoint, lease);
         }
         catch

@@ -108,7 +108,7 @@ public sealed class TrainingRun : IDisposable
         {
             lastGood.Restore();
             throw new TrainingDivergedException(diverged.Loss, diverged.Limit,
-                $"The weights after epoch {epoch - 1} were restored. Lower -LearningRate (it is {Options.LearningRate}) " +
+                $"{(epoch == 1 ? "The initial weights" : $"The weights after epoch {epoch - 1}")} were restored. Lower -LearningRate (it is {Options.LearningRate}) " +
                 $"or -GradientClip (it is {Options.GradientClip}), then train again.");
         }
         finally
