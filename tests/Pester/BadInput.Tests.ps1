@@ -109,25 +109,6 @@ BeforeAll {
     }
     $permissionBitsIgnored = $null -eq $readOnly
     if ($permissionBitsIgnored -and $IsLinux) { $readOnly = '/proc/self'; $readOnlyCategory = 'WriteError' }
-
-    function Get-PSRnnError([scriptblock] $Action) {
-        # The ErrorRecord the action ends with (binder errors on pipeline input are non-terminating,
-        # hence 'Stop'); fails the test when it ends without one.
-        $ErrorActionPreference = 'Stop'
-        try { & $Action | Out-Null } catch { return $_ }
-        throw 'Expected the command to fail, but it succeeded.'
-    }
-
-    function Get-FolderState {
-        # Every file under TestDrive (hidden ones too) with its SHA-256.
-        foreach ($file in [System.IO.Directory]::GetFiles($TestDrive, '*', 'AllDirectories') | Sort-Object) {
-            '{0} {1}' -f [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData([System.IO.File]::ReadAllBytes($file))), $file
-        }
-    }
-
-    function Get-ModelState($m) {
-        '{0} epochs, perplexity {1:R}' -f $m.EpochsTrained, ($probeText | Measure-Perplexity -Model $m).Perplexity
-    }
 }
 
 AfterAll {
@@ -367,16 +348,7 @@ Describe 'The bad-input catalogue' {
         if ($NeedsNoCuda -and $cudaHere) { Set-ItResult -Skipped -Because 'this machine has CUDA, so -Device Cuda succeeds'; return }
         if ($NeedsReadOnly -and -not $readOnly) { Set-ItResult -Skipped -Because 'no folder here refuses writes (root on a system without /proc)'; return }
         if ($NeedsReadOnly) { $Category = $readOnlyCategory }
-        $filesBefore = Get-FolderState
-        $modelBefore = Get-ModelState $model
-
-        $err = Get-PSRnnError $Action
-
-        $err.FullyQualifiedErrorId | Should -BeLike "$Id,PSRnn.Commands.*"
-        $err.CategoryInfo.Category | Should -Be $Category
-        $err.Exception.Message | Should -Match $Advice
-        Get-FolderState | Should -Be $filesBefore -Because 'a refused command creates, changes and deletes no file'
-        Get-ModelState $model | Should -Be $modelBefore -Because 'a refused command leaves the model as it was'
+        Assert-Refusal $Action -Id $Id -Category $Category -Advice $Advice -Model $model -ProbeText $probeText
     }
 
     It 'New-RnnModel -Device Cuda where there is no CUDA -> PSRnn.CudaUnavailable (ResourceUnavailable)' {
@@ -384,12 +356,12 @@ Describe 'The bad-input catalogue' {
             Set-ItResult -Skipped -Because 'this machine has CUDA, so -Device Cuda succeeds'
             return
         }
-        $filesBefore = Get-FolderState
+        $filesBefore = Get-FolderState $TestDrive
         $err = Get-PSRnnError { $text | New-RnnModel -HiddenSize 16 -Device Cuda -Threads 1 }
         $err.FullyQualifiedErrorId | Should -BeLike 'PSRnn.CudaUnavailable,PSRnn.Commands.NewRnnModelCommand'
         $err.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
         $err.Exception.Message | Should -Match 'Use -Device Cpu'
-        Get-FolderState | Should -Be $filesBefore
+        Get-FolderState $TestDrive | Should -Be $filesBefore
     }
 
     It 'a spoilt model file still loads once it is put right (the catalogue''s good file is sound)' {

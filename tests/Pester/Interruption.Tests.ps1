@@ -274,3 +274,62 @@ Describe 'Divergence' {
         $next.Perplexity | Should -BeLessThan $model.VocabularySize
     }
 }
+
+Describe 'Ctrl+C stops every long command, not only training' {
+    BeforeAll {
+        $model = New-TestModel -Text $text -HiddenSize 256 -Seed 2
+        $long = (New-TestText -Length 2000000 -Seed 12) -join ' '
+    }
+
+    It '<Name> stops when asked and leaves the model usable' -ForEach @(
+        @{ Name = 'Get-RnnPrediction of 10 million tokens'; Script = 'Get-RnnPrediction -Model $Model -Prefix "the" -Length 10000000' }
+        @{ Name = 'Measure-Perplexity of a 2 MB text'; Script = '$Long | Measure-Perplexity -Model $Model' }
+        @{ Name = 'Get-HiddenState of a 2 MB text'; Script = 'Get-HiddenState -Model $Model -Text $Long' }
+    ) {
+        $shell = [powershell]::Create()
+        try {
+            [void]$shell.AddScript("param(`$Module, `$Model, `$Long) Import-Module `$Module; $Script")
+            [void]$shell.AddParameters(@{ Module = $env:PSRNN_TEST_MODULE; Model = $model; Long = $long })
+            $run = $shell.BeginInvoke()
+            Start-Sleep -Milliseconds 1500
+            $shell.InvocationStateInfo.State | Should -Be 'Running' -Because 'the command takes far longer than this wait'
+            # A bound on waiting, not a speed figure: a command that ignored Stop() would run for hours.
+            $stop = $shell.BeginStop($null, $null)
+            $stop.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(60)) | Should -BeTrue -Because 'Stop() returns once the command has stopped'
+            $shell.InvocationStateInfo.State | Should -Be 'Stopped'
+            $shell.Streams.Error.Count | Should -Be 0
+        } finally { $shell.Dispose() }
+        (Get-RnnPrediction -Model $model -Prefix 'the' -Length 5).Tokens.Count | Should -Be 5
+    }
+}
+
+Describe 'A checkpoint that cannot be written mid-run' {
+    BeforeAll {
+        $model = New-TestModel -Text $text -HiddenSize 16 -Seed 8
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'vanishing')
+        $checkpoint = Join-Path $folder 'c.psrnn'
+        $afterFirst = Join-Path $TestDrive 'after-first.psrnn'
+        $records = [System.Collections.Generic.List[object]]::new()
+        $err = $null
+        # After epoch 1 the checkpoint's folder disappears, as a full or unmounted disk fails the write of epoch 2's.
+        try {
+            $text | Invoke-RnnTraining -Model $model -Epochs 3 -BatchSize 4 -NumSteps 8 -CheckpointPath $checkpoint -ErrorAction Stop | ForEach-Object {
+                $records.Add($_)
+                Copy-Item -LiteralPath $checkpoint -Destination $afterFirst
+                Remove-Item -LiteralPath $folder -Recurse
+            }
+        } catch { $err = $_ }
+    }
+
+    It 'ends with PSRnn.WriteFailed, saying the epoch was undone' {
+        $err.FullyQualifiedErrorId | Should -Be 'PSRnn.WriteFailed,PSRnn.Commands.InvokeRnnTrainingCommand'
+        $err.Exception.Message | Should -Match 'does not exist.*Epoch 2 was undone'
+    }
+
+    It 'leaves no record, no History entry and no weights that the last checkpoint lacks' {
+        $records.Epoch | Should -Be @(1)
+        $model.EpochsTrained | Should -Be 1
+        $saved = Import-RnnModel -LiteralPath $afterFirst
+        Get-Perplexity $model | Should -Be (Get-Perplexity $saved)
+    }
+}

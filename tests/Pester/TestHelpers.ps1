@@ -59,3 +59,38 @@ function Invoke-Pwsh {
     $pwsh = Get-PwshCommand
     & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive @Arguments
 }
+
+function Get-PSRnnError([scriptblock] $Action) {
+    <# The ErrorRecord the action ends with (binder errors on pipeline input are non-terminating, hence
+       'Stop'); fails the test when it ends without one. #>
+    $ErrorActionPreference = 'Stop'
+    try { & $Action | Out-Null } catch { return $_ }
+    throw 'Expected the command to fail, but it succeeded.'
+}
+
+function Get-FolderState([string] $Folder) {
+    <# Every entry under the folder (hidden ones too): regular files with their SHA-256, anything else
+       (a FIFO, a device node, a link) by its kind, since reading a FIFO would block. #>
+    foreach ($entry in [System.IO.Directory]::GetFileSystemEntries($Folder, '*', 'AllDirectories') | Sort-Object) {
+        $kind = [PSRnn.Engine.IO.FileKinds]::Of($entry, $false).Kind
+        $content = if ($kind -eq 'Regular') { [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData([System.IO.File]::ReadAllBytes($entry))) } else { $kind }
+        '{0} {1}' -f $content, $entry
+    }
+}
+
+function Assert-Refusal {
+    <# A bad input's contract: the command ends with an error record whose ErrorId, category and
+       advice are the documented ones, and no file under TestDrive nor the model changed. #>
+    param([scriptblock] $Action, [string] $Id, [string] $Category, [string] $Advice, $Model, [string[]] $ProbeText)
+    $state = { param($m) if ($m -and -not $m.IsDisposed) { '{0} epochs, perplexity {1:R}' -f $m.EpochsTrained, ($ProbeText | Measure-Perplexity -Model $m).Perplexity } }
+    $filesBefore = Get-FolderState $TestDrive
+    $modelBefore = & $state $Model
+
+    $err = Get-PSRnnError $Action
+
+    $err.FullyQualifiedErrorId | Should -BeLike "$Id,PSRnn.Commands.*"
+    $err.CategoryInfo.Category | Should -Be $Category
+    $err.Exception.Message | Should -Match $Advice
+    Get-FolderState $TestDrive | Should -Be $filesBefore -Because 'a refused command creates, changes and deletes no file'
+    & $state $Model | Should -Be $modelBefore -Because 'a refused command leaves the model as it was'
+}
