@@ -34,6 +34,9 @@ internal static class ErrorFactory
         OutOfMemoryException or ExternalException when IsAllocationFailure(e) => Create("InsufficientMemory", ErrorCategory.ResourceUnavailable,
             $"There was not enough memory for this work ({FirstSentence(e.Message)}). Use a smaller model, batch or text.", target, e),
         DeviceUnavailableException => Create("CudaUnavailable", ErrorCategory.ResourceUnavailable, e.Message, target, e),
+        // Anything else libtorch refuses: still an error record, never a raw native exception.
+        ExternalException => Create("EngineFailed", ErrorCategory.InvalidResult,
+            $"libtorch could not do this work: {FirstSentence(e.Message)}. If the input was valid, this is a PSRnn defect: please report it with the command that caused it.", target, e),
         CorpusException corpus => Create(corpus.Kind.ToString(), corpus.Kind switch
         {
             CorpusErrorKind.ChecksumMismatch => ErrorCategory.InvalidData,
@@ -56,6 +59,7 @@ internal static class ErrorFactory
         FileProblem.WriteFailed => "WriteFailed",
         FileProblem.InvalidText => "InvalidTextFile",
         FileProblem.NewerFormat => "UnsupportedModelVersion",
+        FileProblem.InvalidPath => "InvalidPath",
         _ => "InvalidModelFile",
     };
 
@@ -63,7 +67,7 @@ internal static class ErrorFactory
     {
         FileProblem.NotFound => ErrorCategory.ObjectNotFound,
         FileProblem.AlreadyExists => ErrorCategory.ResourceExists,
-        FileProblem.IsDirectory or FileProblem.NotRegularFile => ErrorCategory.InvalidArgument,
+        FileProblem.IsDirectory or FileProblem.NotRegularFile or FileProblem.InvalidPath => ErrorCategory.InvalidArgument,
         FileProblem.InUse => ErrorCategory.ResourceBusy,
         FileProblem.ReadFailed => ErrorCategory.ReadError,
         FileProblem.WriteFailed => ErrorCategory.WriteError,

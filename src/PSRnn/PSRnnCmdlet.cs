@@ -48,25 +48,61 @@ public abstract class PSRnnCmdlet : PSCmdlet
     {
         if (literals is not null)
         {
-            foreach (var literal in literals) yield return GetUnresolvedProviderPathFromPSPath(literal);
+            foreach (var literal in literals) yield return FileSystemPath(literal);
             yield break;
         }
         foreach (var pattern in patterns ?? Array.Empty<string>())
         {
             Collection<string> resolved;
+            ProviderInfo provider;
             try
             {
-                resolved = GetResolvedProviderPathFromPSPath(pattern, out _);
+                resolved = GetResolvedProviderPathFromPSPath(pattern, out provider);
             }
             catch (ItemNotFoundException e)
             {
                 Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No {what} matches '{pattern}'. Check the path, or use -LiteralPath for names with [ ] characters.", pattern, e);
                 yield break;
             }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+            {
+                Fail("InvalidPath", ErrorCategory.InvalidArgument, $"'{pattern}' is not a valid file path: {e.Message} Give the path of a file.", pattern, e);
+                yield break;
+            }
+            RequireFileSystem(provider, pattern);
             if (resolved.Count == 0)
                 Fail("FileNotFound", ErrorCategory.ObjectNotFound, $"No {what} matches '{pattern}'. Check the path and the wildcard.", pattern);
             foreach (var path in resolved) yield return path;
         }
+    }
+
+    /// <summary>
+    /// The file-system path a user's path names (relative to the current location, ~ expanded), not
+    /// resolved against existing files; a path of another provider (Env:, Variable:) or one PowerShell
+    /// cannot parse is PSRnn.InvalidPath.
+    /// </summary>
+    protected string FileSystemPath(string path)
+    {
+        string resolved;
+        ProviderInfo provider;
+        try
+        {
+            resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
+        {
+            Fail("InvalidPath", ErrorCategory.InvalidArgument, $"'{path}' is not a valid file path: {e.Message} Give the path of a file.", path, e);
+            throw; // unreachable: Fail always throws
+        }
+        RequireFileSystem(provider, path);
+        return resolved;
+    }
+
+    private void RequireFileSystem(ProviderInfo provider, string path)
+    {
+        if (provider.Name != "FileSystem")
+            Fail("InvalidPath", ErrorCategory.InvalidArgument,
+                $"'{path}' is a path of PowerShell's {provider.Name} provider, not a file. Give the path of a file (e.g. ./model.psrnn).", path);
     }
 
     /// <summary>

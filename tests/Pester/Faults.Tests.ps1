@@ -26,6 +26,11 @@ BeforeAll {
     $hasDevice = $IsLinux -and ((id -u) -eq '0') -and $(mknod $device c 1 3 2>$null; $LASTEXITCODE -eq 0)
     $dangling = Join-Path $TestDrive 'dangling.txt'
     if ($onUnix) { $null = New-Item -ItemType SymbolicLink -Path $dangling -Target (Join-Path $TestDrive 'gone.txt') }
+    $loop = Join-Path $TestDrive 'loop-a'
+    if ($onUnix) {
+        $null = New-Item -ItemType SymbolicLink -Path $loop -Target (Join-Path $TestDrive 'loop-b')
+        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $TestDrive 'loop-b') -Target $loop
+    }
     $lockedFile = Join-Path $TestDrive 'locked.txt'
     Set-Content -LiteralPath $lockedFile -Value 'the time traveller'
 
@@ -41,6 +46,8 @@ BeforeAll {
         $writer.Write(($json -replace '"hiddenSize": 16', '"hiddenSize": 100000')); $writer.Dispose()
     } finally { $zip.Dispose() }
 
+    # 4,096 hidden units: a trace of 2 million tokens would keep about 90 GiB of states.
+    $wide = New-TestModel -Text $text -HiddenSize 4096
     $disposed = New-TestModel -Text $text -HiddenSize 16
     $disposed.Dispose()
 }
@@ -66,6 +73,25 @@ Describe 'The faults catalogue' {
             Action = { $lock = [System.IO.File]::Open($lockedFile, 'Open', 'Read', 'None'); try { Measure-Perplexity -Model $model -LiteralPath $lockedFile } finally { $lock.Dispose() } } }
         @{ Case = 'Measure-Perplexity of a file whose read fails (EIO: /proc/self/mem)'; Id = 'PSRnn.ReadFailed'; Category = 'ReadError'; Advice = 'Could not read .*/proc/self/mem'; NeedsLinux = $true
             Action = { Measure-Perplexity -Model $model -LiteralPath /proc/self/mem } }
+
+        @{ Case = 'Measure-Perplexity -LiteralPath to a loop of symbolic links'; Id = 'PSRnn.ReadFailed'; Category = 'ReadError'; Advice = 'Too many levels of symbolic links'; NeedsLinux = $true
+            Action = { Measure-Perplexity -Model $model -LiteralPath $loop } }
+
+        # --- Paths that name no file
+        @{ Case = 'Import-RnnModel of a path with a NUL character'; Id = 'PSRnn.InvalidPath'; Category = 'InvalidArgument'; Advice = 'not a valid path: it contains a NUL character'
+            Action = { Import-RnnModel -LiteralPath (Join-Path $TestDrive "a`0b.psrnn") } }
+        @{ Case = 'Measure-Perplexity -LiteralPath with a NUL character'; Id = 'PSRnn.InvalidPath'; Category = 'InvalidArgument'; Advice = 'NUL character'
+            Action = { Measure-Perplexity -Model $model -LiteralPath (Join-Path $TestDrive "a`0b.txt") } }
+        @{ Case = 'Export-RnnModel to a path with a NUL character'; Id = 'PSRnn.InvalidPath'; Category = 'InvalidArgument'; Advice = 'NUL character'
+            Action = { Export-RnnModel -Model $model -Path (Join-Path $TestDrive "a`0b.psrnn") } }
+        @{ Case = 'Import-RnnModel of an Env: path'; Id = 'PSRnn.InvalidPath'; Category = 'InvalidArgument'; Advice = 'Environment provider, not a file'
+            Action = { Import-RnnModel -LiteralPath Env:PATH } }
+        @{ Case = 'Export-RnnModel to a Variable: path'; Id = 'PSRnn.InvalidPath'; Category = 'InvalidArgument'; Advice = 'Variable provider, not a file'
+            Action = { Export-RnnModel -Model $model -Path Variable:saved } }
+        @{ Case = 'Invoke-RnnTraining -Path of the Function: drive'; Id = 'PSRnn.InvalidPath'; Category = 'InvalidArgument'; Advice = 'Function provider'
+            Action = { Invoke-RnnTraining -Model $model -Path Function:prompt -Epochs 1 } }
+        @{ Case = 'Export-RnnModel onto a loop of symbolic links'; Id = 'PSRnn.WriteFailed'; Category = 'WriteError'; Advice = 'Too many levels of symbolic links.*Point the link at a file'; NeedsLinux = $true
+            Action = { Export-RnnModel -Model $model -Path $loop -Force } }
 
         # --- Special files where a file is written: they stay what they are
         @{ Case = 'Export-RnnModel -Force onto a FIFO'; Id = 'PSRnn.NotRegularFile'; Category = 'InvalidArgument'; Advice = 'named pipe.*writes only regular files'; NeedsUnix = $true
@@ -94,6 +120,15 @@ Describe 'The faults catalogue' {
             Action = { Get-RnnPrediction -Model $model -Prefix 'the' -Length ([int]::MaxValue) } }
         @{ Case = 'Invoke-RnnTraining -LearningRate 1e9 -GradientClip 1e12 (an explosion that stays finite)'; Id = 'PSRnn.TrainingDiverged'; Category = 'InvalidResult'; Advice = 'above the limit.*were restored.*Lower -LearningRate'
             Action = { $text | Invoke-RnnTraining -Model $model -Epochs 2 -BatchSize 4 -NumSteps 8 -LearningRate 1e9 -GradientClip 1e12 } }
+
+        @{ Case = 'Invoke-RnnTraining -WeightDecay 1e308 (beyond float32, which libtorch computes in)'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'WeightDecay is 1E\+308.*no larger than 3.4E\+38'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -WeightDecay 1e308 } }
+        @{ Case = 'Invoke-RnnTraining -LearningRate 1e39'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'LearningRate is 1E\+39.*float32'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -LearningRate 1e39 } }
+        @{ Case = 'Get-HiddenState of a text whose trace cannot fit in memory'; Id = 'PSRnn.InsufficientMemory'; Category = 'ResourceUnavailable'; Advice = 'A trace of .* tokens.*Give a shorter -Text'
+            Action = { Get-HiddenState -Model $wide -Text ('the time ' * 250000) } }
+        @{ Case = 'New-RnnModel of a text whose only word is <unk>'; Id = 'PSRnn.EmptyText'; Category = 'InvalidData'; Advice = 'only token is <unk>'
+            Action = { '<unk> <unk>' | New-RnnModel -Tokenization Word -Preprocessing None -Threads 1 } }
 
         # --- Non-finite data
         @{ Case = 'Get-HiddenState -InitialState of NaNs'; Id = 'PSRnn.InvalidInitialState'; Category = 'InvalidArgument'; Advice = 'holds NaN at index 0.*finite numbers'

@@ -84,6 +84,16 @@ Describe 'Inside Invoke-RnnTraining''s own pipeline' {
     }
 }
 
+Describe 'What a model shows cannot be changed behind its back' {
+    It 'History and the vocabulary are read-only views' {
+        $model = New-TestModel -Text $text -HiddenSize 8
+        $null = $text | Invoke-RnnTraining -Model $model -Epochs 1 @train
+        { $model.History.Clear() } | Should -Throw
+        { $model.Vocabulary.Tokens.Add('x') } | Should -Throw
+        ($model.History.Count, $model.Vocabulary.Count) | Should -Be @(1, $model.VocabularySize)
+    }
+}
+
 Describe 'Dropping and disposing models' {
     It 'says how to free a model at once, and refuses it afterwards with PSRnn.ModelDisposed' {
         $model = New-TestModel -Text $text -HiddenSize 8

@@ -61,6 +61,10 @@ public static class Evaluator
     {
         if (tokens.Length == 0) throw new ArgumentException("There are no tokens to run.", nameof(tokens));
         CheckInitialState(model.Spec, initialState);
+        // Every step's whole state is kept, and a caller's objects copy it again: refuse what cannot fit.
+        var stateValues = (long)model.NumLayers * model.Spec.StateRowsPerLayer * model.HiddenSize;
+        Resources.MemoryBudget.Require(() => checked(tokens.Length * (stateValues * sizeof(float) * 3 + 128)),
+            $"A trace of {tokens.Length:N0} tokens through {model.NumLayers} layer(s) of {model.HiddenSize}", "Give a shorter -Text.");
         return Run(model, "a hidden-state trace", network =>
         {
             Tensor state;

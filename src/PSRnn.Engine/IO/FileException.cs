@@ -18,6 +18,8 @@ public enum FileProblem
     InvalidModel,
     /// <summary>A model file of a newer format than this PSRnn reads.</summary>
     NewerFormat,
+    /// <summary>Not a path the file system can take (a NUL character, an unsupported form).</summary>
+    InvalidPath,
 }
 
 /// <summary>A user's file could not be read or written; the message names the file and says what to do.</summary>

@@ -22,10 +22,25 @@ public static class RegularFile
     // .NET on Unix emulates FileShare with flock and reports EWOULDBLOCK.
     private const int SharingViolation = 32, LockViolation = 33, WouldBlock = 11;
 
+    /// <summary>The full form of a user's path; one the file system cannot take is <see cref="FileProblem.InvalidPath"/>.</summary>
+    public static string FullPath(string path)
+    {
+        try
+        {
+            if (path.Contains('\0')) throw new ArgumentException("it contains a NUL character");
+            return Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new FileException(FileProblem.InvalidPath, path,
+                $"'{path.Replace("\0", "\\0")}' is not a valid path: {e.Message.Split(" (Parameter")[0].TrimEnd('.')}. Give the path of a file.", e);
+        }
+    }
+
     /// <summary>Opens <paramref name="path"/> for reading (others may read it too).</summary>
     public static FileStream OpenRead(string path, FileRole role)
     {
-        path = Path.GetFullPath(path);
+        path = FullPath(path);
         CheckReadable(path, role);
         try
         {
@@ -83,9 +98,18 @@ public static class RegularFile
     /// </summary>
     public static string WriteTarget(string path, FileRole role)
     {
-        path = Path.GetFullPath(path);
+        path = FullPath(path);
         if (FileKinds.Of(path, followLinks: false).Kind == FileKind.SymbolicLink)
-            path = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+        {
+            try
+            {
+                path = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+            }
+            catch (IOException e)
+            {
+                throw new FileException(FileProblem.WriteFailed, path, $"Could not write '{path}': {e.Message.TrimEnd('.')}. Point the link at a file, or give another path.", e);
+            }
+        }
         var status = FileKinds.Of(path);
         switch (status.Kind)
         {

@@ -11,7 +11,7 @@ public static class TextFile
     /// <summary>The file's lines (a leading byte-order mark dropped); cancellation is checked as it reads.</summary>
     public static List<string> ReadLines(string path, CancellationToken cancellation = default)
     {
-        path = Path.GetFullPath(path);
+        path = RegularFile.FullPath(path);
         using var stream = RegularFile.OpenRead(path, FileRole.Text);
         // UTF-16 in memory takes twice the bytes, and each line is an object of its own.
         MemoryBudget.Require(() => checked(stream.Length * 4), $"Reading '{path}'", "Give a smaller file, or split it.");

@@ -13,6 +13,7 @@ public sealed class RnnModel : IDisposable
 {
     private static int live;
     private readonly List<EpochRecord> history = new();
+    private readonly IReadOnlyList<EpochRecord> historyView;
     private readonly ModelClaims claims;
     private readonly long nativeBytes;
 
@@ -40,6 +41,7 @@ public sealed class RnnModel : IDisposable
         GC.AddMemoryPressure(nativeBytes);
         Interlocked.Increment(ref live);
         claims = new ModelClaims(FreeNative);
+        historyView = history.AsReadOnly(); // PowerShell could otherwise call List's Clear() on it
     }
 
     public ModelSpec Spec { get; }
@@ -48,7 +50,7 @@ public sealed class RnnModel : IDisposable
     public long Seed { get; }
     public int Threads { get; }
     public ComputeDevice Device { get; }
-    public IReadOnlyList<EpochRecord> History => history;
+    public IReadOnlyList<EpochRecord> History => historyView;
     public CellType CellType => Spec.CellType;
     public Implementation Implementation => Spec.Implementation;
     public int HiddenSize => Spec.HiddenSize;

@@ -101,7 +101,7 @@ public static class ModelFile
     /// <summary>Reads a model file; <paramref name="device"/> null keeps the file's device when it is available here.</summary>
     public static RnnModel Load(string path, ComputeDevice? device = null, CancellationToken cancellation = default)
     {
-        path = Path.GetFullPath(path);
+        path = RegularFile.FullPath(path);
         using var stream = RegularFile.OpenRead(path, FileRole.Model);
         try
         {

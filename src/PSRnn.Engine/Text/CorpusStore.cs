@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using PSRnn.Engine.IO;
 
 namespace PSRnn.Engine.Text;
 
@@ -70,10 +71,10 @@ public sealed class CorpusStore
         }
     }
 
-    /// <summary>Lowercase hex SHA-1 of a file's bytes.</summary>
+    /// <summary>Lowercase hex SHA-1 of a regular file's bytes (a FIFO or device is refused, never read).</summary>
     public static string ComputeSha1(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize);
+        using var stream = RegularFile.OpenRead(path, FileRole.Text);
         return ToHex(SHA1.HashData(stream));
     }
 
@@ -116,6 +117,12 @@ public sealed class CorpusStore
         }
 
         var cachePath = Path.Combine(CacheDirectory, fileName);
+        if (File.Exists(cachePath) && FileKinds.Of(cachePath).Kind != FileKind.Regular)
+        {
+            // Our own cache: whatever took the file's place (a FIFO, a device node) goes, and the corpus is fetched again.
+            OnLog($"{cachePath} is {FileKinds.Of(cachePath).Describe()}, not a regular file; deleting it and downloading again");
+            File.Delete(cachePath);
+        }
         if (File.Exists(cachePath))
         {
             var actual = ComputeSha1(cachePath);

@@ -38,6 +38,9 @@ public sealed record TextOptions(Preprocessing Preprocessing = Preprocessing.D2l
                 "There is no text to build a vocabulary from (after preprocessing, nothing is left). Pipe the training text in, " +
                 "e.g. Get-RnnCorpus -Name TimeMachine | New-RnnModel, or give -Vocabulary.");
         var vocabulary = Vocabulary.Build(tokens, MinFrequency);
+        if (vocabulary.Count < 2 && MinFrequency == 1)
+            throw new TextRejectedException(TextProblem.EmptyText,
+                $"The text's only token is {Vocabulary.Unknown}, which every vocabulary has already. Give text with other tokens in it, or give -Vocabulary.");
         if (vocabulary.Count < 2)
             throw new ArgumentOutOfRangeException(nameof(MinFrequency), MinFrequency,
                 "no token occurs that often in the text, so the vocabulary would hold only <unk>. Lower -MinFrequency or give more text.");

@@ -25,7 +25,7 @@ public sealed class Vocabulary
             if (!indexOf.TryAdd(tokens[i], i))
                 throw new ArgumentException($"The token '{tokens[i]}' appears twice in the vocabulary.", nameof(tokensInIndexOrder));
         }
-        Tokens = tokens;
+        Tokens = tokens.AsReadOnly();
     }
 
     /// <summary>Builds the vocabulary of a token sequence; tokens rarer than <paramref name="minFrequency"/> are left out.</summary>

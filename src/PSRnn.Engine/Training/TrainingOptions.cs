@@ -54,8 +54,8 @@ public sealed record TrainingOptions
         Positive(NumSteps, nameof(NumSteps));
         PositiveFinite(LearningRate, nameof(LearningRate));
         PositiveFinite(GradientClip, nameof(GradientClip));
-        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
-            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be 0 or a positive finite number.");
+        if (!(WeightDecay >= 0 && WeightDecay <= float.MaxValue))
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, $"WeightDecay must be 0 or a positive finite number {FloatRange}.");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be at least 0 and below 1 (e.g. 0.1).");
         if (MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be 0 (all tokens) or positive.");
@@ -68,9 +68,12 @@ public sealed record TrainingOptions
         if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive whole number.");
     }
 
+    // libtorch applies rates and norms to float32 tensors: a larger double cannot be converted.
+    private const string FloatRange = "no larger than 3.4E+38 (the float32 range libtorch computes in)";
+
     private static void PositiveFinite(double value, string name)
     {
-        if (!(value > 0) || double.IsInfinity(value))
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number.");
+        if (!(value > 0 && value <= float.MaxValue))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number {FloatRange}.");
     }
 }

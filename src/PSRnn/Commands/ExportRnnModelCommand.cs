@@ -27,7 +27,7 @@ public sealed class ExportRnnModelCommand : PSRnnCmdlet
 
     protected override void ProcessRecord()
     {
-        var path = GetUnresolvedProviderPathFromPSPath(Path);
+        var path = FileSystemPath(Path!);
         if (!ShouldProcess(path, File.Exists(path) ? "Replace model file" : "Write model file")) return;
         path = Engine(() => ModelFile.Save(Model!, path, Force ? WriteRule.ReplaceModelFile : WriteRule.CreateNew), path);
         WriteVerbose($"Wrote {Model} to {path}.");

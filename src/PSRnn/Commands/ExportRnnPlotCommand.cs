@@ -61,7 +61,7 @@ public sealed class ExportRnnPlotCommand : PSRnnCmdlet
 
     protected override void EndProcessing()
     {
-        var path = GetUnresolvedProviderPathFromPSPath(Path);
+        var path = FileSystemPath(Path!);
         try
         {
             CurvePlot.FormatOf(path);

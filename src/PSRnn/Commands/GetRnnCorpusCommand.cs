@@ -32,7 +32,7 @@ public sealed class GetRnnCorpusCommand : TextInputCmdlet
         }
         var source = Engine(() => CorpusCatalog.Get(Name), Name);
         var dataDirectory = Environment.GetEnvironmentVariable("PSRNN_DATA");
-        var cache = CacheDirectory is null ? CorpusStore.DefaultCacheDirectory : GetUnresolvedProviderPathFromPSPath(CacheDirectory);
+        var cache = CacheDirectory is null ? CorpusStore.DefaultCacheDirectory : FileSystemPath(CacheDirectory);
         var store = new CorpusStore(cache, string.IsNullOrEmpty(dataDirectory) ? null : dataDirectory);
         // The store may log from a thread-pool thread; only the pipeline thread may write verbose records.
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();

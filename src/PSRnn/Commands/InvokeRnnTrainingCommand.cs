@@ -72,7 +72,7 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
     protected override void EndProcessing()
     {
         var model = Model!;
-        var resolved = CheckpointPath is null ? options : options with { CheckpointPath = GetUnresolvedProviderPathFromPSPath(CheckpointPath) };
+        var resolved = CheckpointPath is null ? options : options with { CheckpointPath = FileSystemPath(CheckpointPath) };
         using var run = Engine(() => Trainer.Start(model, resolved, Lines, ValidationText), model);
         WriteVerbose($"Training on {run.TrainingTokens} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
                      $"{model.Threads} thread(s), {Sampling} sampling, state reset {run.StateReset}, {Optimizer}" +
