@@ -11,7 +11,7 @@ public enum Sampling
 }
 
 /// <summary>Inputs and next-token targets, both [NumSteps, BatchSize] time-major, cut from the corpus tensor.</summary>
-public sealed record Minibatch(Tensor Inputs, Tensor Targets)
+internal sealed record Minibatch(Tensor Inputs, Tensor Targets)
 {
     public long NumSteps => Inputs.size(0);
     public long BatchSize => Inputs.size(1);

@@ -7,7 +7,7 @@ namespace PSRnn.Engine.Data;
 /// starting at a random offset so that different epochs see different cuts. The corpus is one
 /// tensor on the model's device; a minibatch is a view of it (sequential) or one gather (random).
 /// </summary>
-public static class MinibatchSampler
+internal static class MinibatchSampler
 {
     /// <summary>Minimum number of tokens a corpus needs to yield at least one minibatch, whatever the offset.</summary>
     public static long MinimumTokens(Sampling sampling, int batchSize, int numSteps) => checked(sampling switch
@@ -71,7 +71,7 @@ public static class MinibatchSampler
 /// (a minibatch per scope); the epoch-wide views it cuts them from are freed with it (and only they
 /// outlive the scope they were made in: intermediate views are freed at once).
 /// </summary>
-public sealed class EpochBatches(int count, Func<int, Minibatch> make, params Tensor[] owned) : IDisposable
+internal sealed class EpochBatches(int count, Func<int, Minibatch> make, params Tensor[] owned) : IDisposable
 {
     public int Count => count;
 

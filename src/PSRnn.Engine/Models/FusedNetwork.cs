@@ -11,7 +11,7 @@ namespace PSRnn.Engine.Models;
 /// layer's rule, and the Linear layer's too since its fan-in is the hidden size), drawn from the
 /// model's own generator.
 /// </summary>
-public sealed class FusedNetwork : RecurrentNetwork
+internal sealed class FusedNetwork : RecurrentNetwork
 {
     private readonly nn.Module rnn;
     private readonly Linear output;

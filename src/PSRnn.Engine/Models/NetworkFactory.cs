@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace PSRnn.Engine.Models;
 
-public static class NetworkFactory
+internal static class NetworkFactory
 {
     private static readonly object SeedGate = new();
 

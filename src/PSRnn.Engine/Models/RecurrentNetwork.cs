@@ -8,7 +8,7 @@ namespace PSRnn.Engine.Models;
 /// batchify lays a corpus out) and a state [layers, batch, hidden] in; logits [steps * batch,
 /// vocabulary], time-major as d2l's, and the final state out.
 /// </summary>
-public abstract class RecurrentNetwork : nn.Module<Tensor, Tensor, (Tensor Logits, Tensor State)>
+internal abstract class RecurrentNetwork : nn.Module<Tensor, Tensor, (Tensor Logits, Tensor State)>
 {
     protected RecurrentNetwork(string name, ModelSpec spec, Device device, ScalarType dtype) : base(name) =>
         (Spec, Device, DType) = (spec, device, dtype);

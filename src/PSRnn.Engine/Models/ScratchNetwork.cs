@@ -10,7 +10,7 @@ namespace PSRnn.Engine.Models;
 /// Parameter names: layer 0 keeps d2l's (W_xh, W_hh, b_h, ...), layer k > 0 the same prefixed
 /// "l{k}.", then W_hq and b_q.
 /// </summary>
-public sealed class ScratchNetwork : RecurrentNetwork
+internal sealed class ScratchNetwork : RecurrentNetwork
 {
     private readonly ScratchCell[] layers;
     private readonly Parameter wHq, bQ;
