@@ -56,7 +56,7 @@ param(
     # About this many characters of the lines after the training part are held out for validation.
     [int] $ValidationTokens = 5000,
     [long] $Seed = 42,
-    # libtorch threads per model; 0 keeps the module's default (one per core, up to 4).
+    # libtorch threads per model; 0 keeps the module's default (one thread).
     [int] $Threads = 0,
     # Epochs of the probe model of step 2 (d2l's default policy, trained only to look at its state).
     [int] $ProbeEpochs = 100,
