@@ -15,5 +15,4 @@ internal sealed record Minibatch(Tensor Inputs, Tensor Targets)
 {
     public long NumSteps => Inputs.size(0);
     public long BatchSize => Inputs.size(1);
-    public long Tokens => Inputs.numel();
 }

@@ -20,7 +20,7 @@ public static class RegularFile
 {
     // Windows reports a file another process holds locked as ERROR_SHARING_VIOLATION or ERROR_LOCK_VIOLATION;
     // .NET on Unix emulates FileShare with flock and reports EWOULDBLOCK.
-    private const int SharingViolation = 32, LockViolation = 33, WouldBlock = 11;
+    private const int SharingViolation = 32, LockViolation = 33, WouldBlock = 11, EAccess = 13;
 
     /// <summary>The full form of a user's path; one the file system cannot take is <see cref="FileProblem.InvalidPath"/>.</summary>
     public static string FullPath(string path)
@@ -68,8 +68,7 @@ public static class RegularFile
             case FileKind.Directory:
                 throw new FileException(FileProblem.IsDirectory, path, $"'{path}' is a folder, not a {role.Noun}. {string.Format(role.FolderAdvice, path)}");
             case FileKind.Unknown:
-                throw new FileException(FileProblem.ReadFailed, path, $"Could not read '{path}': {Marshal.GetPInvokeErrorMessage(status.Error)}. Check the path and its folders' permissions.",
-                    permissionDenied: status.Error == 13);
+                throw LookupFailed(FileProblem.ReadFailed, "read", path, status);
             default:
                 throw new FileException(FileProblem.NotRegularFile, path,
                     $"'{path}' is {status.Describe()}, not a regular file. PSRnn reads only regular files, since a pipe or a device can block or never end: " +
@@ -118,8 +117,7 @@ public static class RegularFile
             case FileKind.Directory:
                 throw new FileException(FileProblem.IsDirectory, path, $"'{path}' is a folder. Give a file path, e.g. '{Path.Combine(path, role.ExampleName)}'.");
             case FileKind.Unknown:
-                throw new FileException(FileProblem.WriteFailed, path, $"Could not write '{path}': {Marshal.GetPInvokeErrorMessage(status.Error)}. Check the path and its folders' permissions.",
-                    permissionDenied: status.Error == 13);
+                throw LookupFailed(FileProblem.WriteFailed, "write", path, status);
             default:
                 throw new FileException(FileProblem.NotRegularFile, path,
                     $"'{path}' is {status.Describe()}, not a regular file. PSRnn writes only regular files, so it leaves that one as it is. Give the path of a file.");
@@ -134,6 +132,11 @@ public static class RegularFile
                 $"Could not write '{path}': '{folder}' is {FileKinds.Of(folder).Describe()}, not a folder. Choose a path inside a folder.");
         return path;
     }
+
+    /// <summary>The file system could not even say what the path is (a folder without permission, a link loop, a name too long).</summary>
+    private static FileException LookupFailed(FileProblem problem, string verb, string path, FileStatus status) =>
+        new(problem, path, $"Could not {verb} '{path}': {Marshal.GetPInvokeErrorMessage(status.Error)}. Check the path and its folders' permissions.",
+            permissionDenied: status.Error == EAccess);
 
     /// <summary>True when <paramref name="path"/> names an existing file, following links (a dangling link is not one).</summary>
     public static bool Exists(string path) => FileKinds.Of(path).Exists;
