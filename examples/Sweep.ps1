@@ -14,6 +14,11 @@
     cores and slow every trial down by oversubscription (on a small machine, more than the extra
     threads could ever gain).
 
+    Progress: one bar for the whole grid, "k of N trials done", drawn by this script as trials
+    finish. Each trial's own Invoke-RnnTraining bars are switched off inside the parallel block:
+    ForEach-Object -Parallel forwards every runspace's progress under the same activity ids, so the
+    trials' bars would take turns in one place.
+
     The last epoch record of every trial (its hyperparameters, final training and validation
     perplexity) goes to -CsvPath and to the pipeline, best trial first: sorted by validation perplexity,
     or by training perplexity when there is no validation text (-ValidationFraction 0).
@@ -69,8 +74,11 @@ Write-Host "$($trials.Count) trials, $ThrottleLimit at a time, 1 libtorch thread
 
 $settings = @{ Epochs = $Epochs; BatchSize = $BatchSize; NumSteps = $NumSteps; GradientClip = $GradientClip
                MaxTokens = $MaxTokens; Sampling = $Sampling; ValidationFraction = $ValidationFraction }
+$finished = 0
+Write-Progress -Activity 'Sweep' -Status "0 of $($trials.Count) trials done" -PercentComplete 0
 $results = $trials | ForEach-Object -ThrottleLimit $ThrottleLimit -Parallel {
     $ErrorActionPreference = 'Stop'
+    $ProgressPreference = 'SilentlyContinue'   # the sweep's own bar stands for every trial
     Import-Module $using:ModulePath
     $trial = $_
     $settings = $using:settings
@@ -84,7 +92,12 @@ $results = $trials | ForEach-Object -ThrottleLimit $ThrottleLimit -Parallel {
     Write-Host ('hidden {0,4}, lr {1,5}, {2,-10}: perplexity {3:F3}, validation {4:F3} ({5:F1} s)' -f
         $trial.HiddenSize, $trial.LearningRate, $trial.StateReset, $last.Perplexity, $last.ValidationPerplexity, $clock.Elapsed.TotalSeconds)
     $last | Select-Object *, @{ n = 'TrialSeconds'; e = { [Math]::Round($clock.Elapsed.TotalSeconds, 2) } }
+} | ForEach-Object {
+    $finished++
+    Write-Progress -Activity 'Sweep' -Status "$finished of $($trials.Count) trials done" -PercentComplete (100 * $finished / $trials.Count)
+    $_
 }
+Write-Progress -Activity 'Sweep' -Completed
 
 $results = @($results | Sort-Object { if ($null -ne $_.ValidationPerplexity) { $_.ValidationPerplexity } else { $_.Perplexity } })
 $results | Export-Csv -LiteralPath $CsvPath -NoTypeInformation

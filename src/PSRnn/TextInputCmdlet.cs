@@ -5,7 +5,7 @@ namespace PSRnn;
 
 /// <summary>
 /// A cmdlet that reads text: strings (or files) from the pipeline, -Path with wildcards, or
-/// -LiteralPath. Lines are gathered in ProcessRecord and handed over whole in EndProcessing.
+/// -LiteralPath. Lines are gathered in ProcessRecord and handed over whole to <see cref="ProcessText"/>.
 /// </summary>
 public abstract class TextInputCmdlet : PSRnnCmdlet
 {
@@ -14,6 +14,7 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
     protected const string LiteralPathSet = "LiteralPath";
 
     private readonly List<string> lines = new();
+    private bool readFile;
 
     /// <summary>Text lines, typically from Get-Content or Get-RnnCorpus; a FileInfo reads that file.</summary>
     [Parameter(ParameterSetName = PipelineSet, ValueFromPipeline = true)]
@@ -33,6 +34,37 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
     public string[]? LiteralPath { get; set; }
 
     protected IReadOnlyList<string> Lines => lines;
+
+    /// <summary>The cmdlet's work, once all text has been read into <see cref="Lines"/>.</summary>
+    protected abstract void ProcessText();
+
+    protected sealed override void EndProcessing()
+    {
+        HintIfOnlyAPath();
+        ProcessText();
+    }
+
+    /// <summary>
+    /// "./book.txt" | New-RnnModel reads the path string as the text (a vocabulary of its letters), and
+    /// the error that follows speaks of batch sizes; when the one line given names an existing file, say so.
+    /// </summary>
+    private void HintIfOnlyAPath()
+    {
+        if (readFile || lines.Count != 1 || string.IsNullOrWhiteSpace(lines[0])) return;
+        var line = lines[0].Trim();
+        try
+        {
+            var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(line, out var provider, out _);
+            if (provider.Name != "FileSystem" || !File.Exists(path)) return;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSInvalidOperationException or IOException)
+        {
+            return; // not a path at all: ordinary text
+        }
+        var name = MyInvocation.MyCommand.Name;
+        WriteWarning($"The only text {name} was given is one line, '{line}', which is the path of an existing file: " +
+                     $"the path itself is being used as the text. To read the file, use Get-Content '{line}' | {name} ... or {name} -Path '{line}'.");
+    }
 
     protected override void ProcessRecord()
     {
@@ -73,6 +105,7 @@ public abstract class TextInputCmdlet : PSRnnCmdlet
     {
         var read = Engine(() => TextFile.ReadLines(path, Cancellation), path);
         lines.AddRange(read);
+        readFile = true;
         WriteVerbose($"Read {read.Count} line(s) from {path}.");
     }
 

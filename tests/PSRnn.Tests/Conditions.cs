@@ -11,6 +11,15 @@ public sealed class TimeMachineFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A test that needs ../shared/data/tinyshakespeare.txt beside the repository; reported skipped where it is absent.</summary>
+public sealed class TinyShakespeareFactAttribute : FactAttribute
+{
+    public TinyShakespeareFactAttribute()
+    {
+        if (TestData.SharedDataPath("tinyshakespeare.txt") is null) Skip = "../shared/data/tinyshakespeare.txt is absent on this machine";
+    }
+}
+
 /// <summary>A test that reads TorchSharp's unpatched Linux natives from the NuGet cache; skipped elsewhere.</summary>
 public sealed class CachedTorchSharpFactAttribute : FactAttribute
 {

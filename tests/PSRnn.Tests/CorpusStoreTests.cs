@@ -234,6 +234,7 @@ public sealed class CorpusStoreTests : IDisposable
         Assert.Same(CorpusCatalog.TimeMachine, CorpusCatalog.Find("TIMEMACHINE"));
         Assert.Null(CorpusCatalog.Find("war-of-the-worlds"));
         Assert.Contains(CorpusCatalog.TimeMachine, CorpusCatalog.All);
+        Assert.Same(CorpusCatalog.TinyShakespeare, CorpusCatalog.Find(" tinyshakespeare "));
         Assert.Equal(CorpusErrorKind.NotFound, Assert.Throws<CorpusException>(() => CorpusCatalog.Get("nope")).Kind);
     }
 
@@ -244,6 +245,43 @@ public sealed class CorpusStoreTests : IDisposable
         Assert.Equal(CorpusCatalog.TimeMachine.Sha1, CorpusStore.ComputeSha1(shared));
         var store = Store(Path.GetDirectoryName(shared), new NoNetworkHandler());
         Assert.Equal(shared, store.Resolve(CorpusCatalog.TimeMachine));
+    }
+
+    [Fact]
+    public void TinyShakespeare_IsKarpathysCharRnnFile()
+    {
+        var source = CorpusCatalog.TinyShakespeare;
+        Assert.Equal("tinyshakespeare.txt", source.FileName);
+        Assert.Equal("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt", source.Url.AbsoluteUri);
+        Assert.Equal("04486597058d11dcc2c556b1d0433891eb639d2e", source.Sha1);
+    }
+
+    [TinyShakespeareFact]
+    public void TinyShakespeare_FoundInDataDirectoryWithoutNetwork()
+    {
+        var shared = TestData.SharedDataPath("tinyshakespeare.txt")!;
+        Assert.Equal(1_115_394, new FileInfo(shared).Length);
+        Assert.Equal(CorpusCatalog.TinyShakespeare.Sha1, CorpusStore.ComputeSha1(shared));
+        var store = Store(Path.GetDirectoryName(shared), new NoNetworkHandler());
+        Assert.Equal(shared, store.Resolve(CorpusCatalog.TinyShakespeare));
+    }
+
+    [Fact]
+    public void TinyShakespeare_DownloadedFromItsUrlIsCachedUnderItsFileName()
+    {
+        // The catalogue's own entry with its host swapped for a loopback server (and a checksum of the
+        // served stand-in text): downloaded, verified, and cached as tinyshakespeare.txt.
+        var lines = Enumerable.Range(0, 200).Select(i => $"FIRST CITIZEN:\nBefore we proceed any further, hear me speak. {i}");
+        var bytes = Encoding.UTF8.GetBytes(string.Join("\n", lines));
+        using var server = LoopbackHttpServer.Serving(bytes);
+        var real = CorpusCatalog.TinyShakespeare;
+        var local = real with { Url = new Uri(server.Url, real.Url.AbsolutePath), Sha1 = Convert.ToHexString(SHA1.HashData(bytes)).ToLowerInvariant() };
+
+        var path = Store().Resolve(local);
+
+        Assert.Equal(Path.Combine(CacheDir, "tinyshakespeare.txt"), path);
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+        Assert.Equal(1, server.Requests);
     }
 
     /// <summary>Fails the test loudly if the store touches the network.</summary>

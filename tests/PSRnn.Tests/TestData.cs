@@ -66,13 +66,16 @@ internal static class TestData
     }
 
     /// <summary>The verified Time Machine copy beside the repository, or null where ../shared is absent.</summary>
-    public static string? TimeMachinePath()
+    public static string? TimeMachinePath() => SharedDataPath("timemachine.txt");
+
+    /// <summary>A file of ../shared/data beside the repository, or null where it is absent.</summary>
+    public static string? SharedDataPath(string fileName)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "PSRnn.sln")))
             {
-                var path = Path.Combine(dir.FullName, "..", "shared", "data", "timemachine.txt");
+                var path = Path.Combine(dir.FullName, "..", "shared", "data", fileName);
                 return File.Exists(path) ? Path.GetFullPath(path) : null;
             }
         }

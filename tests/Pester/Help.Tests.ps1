@@ -13,7 +13,32 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module $env:PSRNN_TEST_MODULE -Force
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $generator = Join-Path $PSScriptRoot '../../build/ConvertTo-MamlHelp.ps1'
+
+    # Defaults with no compiled value (null): the words each help file must show, and what the cmdlet
+    # does without the parameter, which the words must describe.
+    $RunTimeDefaults = @{
+        'Get-HiddenState -Layer' = @{ Text = 'the top layer (NumLayers - 1)'; Check = {
+                $deep = New-TestText -Length 400 | New-RnnModel -HiddenSize 4 -NumLayers 2 -Seed 1 -Threads 1 -Device Cpu
+                (Get-HiddenState -Model $deep -Text 'the').Layer | Should -Be @(1, 1, 1) } }
+        'Get-RnnCorpus -CacheDirectory' = @{ Text = 'the per-user cache folder'; Check = {
+                $expected = if ($IsWindows) { Join-Path $env:LOCALAPPDATA 'PSRnn/data' }
+                            elseif ($env:XDG_CACHE_HOME) { Join-Path $env:XDG_CACHE_HOME 'psrnn' } else { Join-Path $HOME '.cache/psrnn' }
+                [PSRnn.Engine.Text.CorpusStore]::DefaultCacheDirectory | Should -Be ([System.IO.Path]::GetFullPath($expected)) } }
+        'Invoke-RnnTraining -StateReset' = @{ Text = 'EveryBatch with Random sampling, EveryEpoch with Sequential'; Check = {
+                $lines = New-TestText -Length 600
+                $small = $lines | New-RnnModel -HiddenSize 4 -Seed 1 -Threads 1 -Device Cpu
+                ($lines | Invoke-RnnTraining -Model $small -Epochs 1 -BatchSize 2 -NumSteps 4 -Sampling Random).StateReset | Should -Be 'EveryBatch'
+                ($lines | Invoke-RnnTraining -Model $small -Epochs 1 -BatchSize 2 -NumSteps 4 -Sampling Sequential).StateReset | Should -Be 'EveryEpoch' } }
+        'New-RnnModel -Seed' = @{ Text = 'a random seed, kept on the model'; Check = {
+                $lines = New-TestText -Length 400
+                $first = $lines | New-RnnModel -HiddenSize 4 -Threads 1 -Device Cpu
+                $second = $lines | New-RnnModel -HiddenSize 4 -Threads 1 -Device Cpu
+                $first.Seed | Should -Not -Be $second.Seed
+                $again = $lines | New-RnnModel -HiddenSize 4 -Threads 1 -Device Cpu -Seed $first.Seed
+                ($lines | Measure-Perplexity -Model $again).Perplexity | Should -Be ($lines | Measure-Perplexity -Model $first).Perplexity } }
+    }
     function Get-Paragraphs($node) { @($node | Where-Object { $_ } | ForEach-Object { $_.Text }) -join "`n" }
 }
 
@@ -52,18 +77,27 @@ Describe 'Get-Help <Name>' -ForEach $Cmdlets {
         @($help.inputTypes.inputType.type.name | Where-Object { $_ }) | Should -Not -BeNullOrEmpty
     }
 
-    It 'shows a default value that PowerShell can read as the parameter type only where it is the compiled default' {
+    It 'shows as every "Default:" the compiled default, or for a default decided at run time the rule that decides it' {
         $command = Get-Command $Name
         $fresh = [Activator]::CreateInstance($command.ImplementingType)
         foreach ($parameter in $help.parameters.parameter | Where-Object { $_.defaultValue -and $_.defaultValue -ne 'None' }) {
+            $key = "$Name -$($parameter.name)"
+            $says = "$key says 'Default: $($parameter.defaultValue)'"
             $compiled = $fresh.($parameter.name)
-            if ($null -eq $compiled) { continue }   # e.g. a nullable whose default is described in words
+            if ($null -eq $compiled) {
+                # No compiled value: the default is decided when the cmdlet runs, so the help must say the
+                # rule in words, and the rule is checked against what the cmdlet does.
+                $RunTimeDefaults.Keys | Should -Contain $key -Because "$says, but the compiled default is null: add the rule to `$RunTimeDefaults"
+                $parameter.defaultValue | Should -Be $RunTimeDefaults[$key].Text -Because $says
+                & $RunTimeDefaults[$key].Check
+                continue
+            }
             $type = $command.Parameters[$parameter.name].ParameterType
             $type = [Nullable]::GetUnderlyingType($type) ?? $type
             $read = $null
-            if ([System.Management.Automation.LanguagePrimitives]::TryConvertTo($parameter.defaultValue, $type, [ref] $read)) {
-                $read | Should -Be $compiled -Because "$Name -$($parameter.name) says 'Default: $($parameter.defaultValue)'"
-            }
+            [System.Management.Automation.LanguagePrimitives]::TryConvertTo($parameter.defaultValue, $type, [ref] $read) |
+                Should -BeTrue -Because "$says, which is not a $($type.Name) like the compiled default '$compiled'"
+            $read | Should -Be $compiled -Because $says
         }
     }
 }

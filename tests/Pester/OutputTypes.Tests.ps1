@@ -100,12 +100,31 @@ Describe 'Default views' {
         }
     }
 
-    It 'shows epoch records as a table with Tokens/s and the state policy' {
-        $shown = $epoch | Format-Table | Out-String -Width 200
-        foreach ($header in 'Epoch', 'Perplexity', 'Loss', 'Tokens/s', 'Elapsed', 'Sampling', 'StateReset') {
-            $shown | Should -Match ([regex]::Escape($header))
+    It 'shows epoch records as a table of the figures that change by epoch: <Case>' -ForEach @(
+        @{ Case = 'no validation text, a blank Validation column'; Validation = @{} }
+        @{ Case = 'with -ValidationFraction, its perplexity'; Validation = @{ ValidationFraction = 0.2 } }
+    ) {
+        $fresh = New-TestModel -Text $text -HiddenSize 8 -Seed 4
+        $records = @($text | Invoke-RnnTraining -Model $fresh -Epochs 2 -BatchSize 4 -NumSteps 8 @Validation)
+        $lines = @(($records | Format-Table | Out-String -Width 200) -split "`r?`n" | Where-Object { $_.Trim() })
+        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('Epoch', 'Perplexity', 'Validation', 'Loss', 'Tokens/s', 'Elapsed')
+        $lines | Should -HaveCount 4   # header, rule, two epochs
+        $cells = $lines[3].Trim() -split '\s+'
+        $cells[0] | Should -Be '2'
+        $cells[1] | Should -Be $records[1].Perplexity.ToString('F3')
+        if ($records[1].ValidationPerplexity) {
+            $cells[2] | Should -Be $records[1].ValidationPerplexity.ToString('F3')
+            $cells | Should -HaveCount 6
         }
-        $shown | Should -Match '\d+\.\d\ds'   # Elapsed as seconds, e.g. 0.03s
+        else { $cells | Should -HaveCount 5 }   # the Validation cell is blank
+        $cells[-1] | Should -Match '^\d+\.\d\ds$'   # Elapsed as seconds, e.g. 0.03s
+    }
+
+    It 'shows the settings that tell a sweep''s runs apart with Format-Table -View Hyperparameters' {
+        $lines = @(($epoch | Format-Table -View Hyperparameters | Out-String -Width 200) -split "`r?`n" | Where-Object { $_.Trim() })
+        $lines[0] -split '\s+' | Where-Object { $_ } |
+            Should -Be @('Epoch', 'CellType', 'Hidden', 'Layers', 'Sampling', 'StateReset', 'Optimizer', 'LearningRate', 'Batch', 'Steps', 'Perplexity', 'Validation')
+        $lines[2].Trim() -split '\s+' | Select-Object -First 10 | Should -Be @('1', 'Rnn', '16', '1', 'Sequential', 'EveryEpoch', 'Sgd', '1', '4', '8')
     }
 
     It 'shows a perplexity result as a table' {

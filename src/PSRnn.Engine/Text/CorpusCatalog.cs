@@ -19,8 +19,18 @@ public static class CorpusCatalog
         new Uri("http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"),
         "090b5e7e70c295757f55df93cb0a180b9691891a");
 
+    /// <summary>
+    /// Shakespeare (public domain), about 40,000 lines of plays as collected for Andrej Karpathy's
+    /// char-rnn: 1,115,394 bytes.
+    /// </summary>
+    public static CorpusSource TinyShakespeare { get; } = new(
+        "TinyShakespeare",
+        "tinyshakespeare.txt",
+        new Uri("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"),
+        "04486597058d11dcc2c556b1d0433891eb639d2e");
+
     /// <summary>Every known corpus.</summary>
-    public static IReadOnlyList<CorpusSource> All { get; } = [TimeMachine];
+    public static IReadOnlyList<CorpusSource> All { get; } = [TimeMachine, TinyShakespeare];
 
     /// <summary>Looks a corpus up by name, ignoring case; null when unknown.</summary>
     public static CorpusSource? Find(string name)

@@ -38,6 +38,9 @@ public sealed class TrainingRun : IDisposable
     /// <summary>The epoch the checkpoint last took (model numbering); null before the first.</summary>
     public int? LastCheckpointEpoch { get; private set; }
 
+    /// <summary>Epochs of this run completed so far (each recorded on the model).</summary>
+    public int EpochsDone => done;
+
     internal string Progress => $"{done} of {Options.Epochs} epochs done";
 
     /// <summary>

@@ -14,16 +14,16 @@ public sealed class GetRnnCorpusCommand : TextInputCmdlet
 {
     private const string NameSet = "Name";
 
-    /// <summary>A known corpus: TimeMachine (H. G. Wells, as used by d2l).</summary>
+    /// <summary>A known corpus: TimeMachine (H. G. Wells, as used by d2l) or TinyShakespeare (char-rnn's).</summary>
     [Parameter(ParameterSetName = NameSet, Position = 0)]
-    [ValidateSet("TimeMachine", IgnoreCase = true)]
+    [ValidateSet("TimeMachine", "TinyShakespeare", IgnoreCase = true)]
     public string Name { get; set; } = "TimeMachine";
 
     /// <summary>Where downloads are cached; defaults to the user's cache folder.</summary>
     [Parameter(ParameterSetName = NameSet)]
     public string? CacheDirectory { get; set; }
 
-    protected override void EndProcessing()
+    protected override void ProcessText()
     {
         if (ParameterSetName != NameSet)
         {

@@ -69,7 +69,7 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
     [Parameter]
     public int CheckpointEvery { get => options.CheckpointEvery; set => options = options with { CheckpointEvery = value }; }
 
-    protected override void EndProcessing()
+    protected override void ProcessText()
     {
         var model = Model!;
         var resolved = CheckpointPath is null ? options : options with { CheckpointPath = FileSystemPath(CheckpointPath) };
@@ -77,17 +77,12 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
         WriteVerbose($"Training on {run.TrainingTokens} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
                      $"{model.Threads} thread(s), {Sampling} sampling, state reset {run.StateReset}, {Optimizer}" +
                      (run.ValidationTokens is { } held ? $", validating on {held} tokens." : "."));
-        var progress = new ProgressRecord(1, "Invoke-RnnTraining", $"Training {model}") { PercentComplete = 0 };
-        WriteProgress(progress);
-        var done = 0;
+        var progress = new TrainingProgress(WriteProgress, $"{model.Implementation} {model.CellType}, {model.HiddenSize} hidden", Epochs);
         try
         {
-            foreach (var epoch in run.Epochs(Cancellation))
+            foreach (var epoch in run.Epochs(Cancellation, progress.Minibatch))
             {
-                done++;
-                progress.PercentComplete = 100 * done / Epochs;
-                progress.StatusDescription = $"Epoch {epoch.Epoch}: perplexity {epoch.Perplexity:F3}, {epoch.TokensPerSecond:F0} tokens/s";
-                WriteProgress(progress);
+                progress.EpochDone(epoch);
                 if (run.LastCheckpointEpoch == epoch.Epoch) WriteVerbose($"Checkpoint after epoch {epoch.Epoch} written to {run.CheckpointPath}.");
                 WriteObject(epoch);
             }
@@ -95,13 +90,28 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
         catch (OperationCanceledException)
         {
             // Ctrl+C: the epoch in flight is dropped; completed epochs stay recorded on the model.
+            WriteWarning(StoppedMessage(model, run));
             return;
         }
         catch (Exception e) when (ErrorFactory.TryTranslate(e, model) is { } record)
         {
             ThrowTerminatingError(record);
         }
-        progress.RecordType = ProgressRecordType.Completed;
-        WriteProgress(progress);
+        progress.Complete();
+    }
+
+    /// <summary>
+    /// What a stopped run leaves, said at once: a "$r = ... | Invoke-RnnTraining" assignment loses the
+    /// records already written, but the model's History holds them (and the checkpoint, when one was written).
+    /// </summary>
+    private string StoppedMessage(RnnModel model, TrainingRun run)
+    {
+        var completed = run.EpochsDone;
+        var kept = completed == 0
+            ? $"No epoch of this run completed; the model is as it was before it (epoch {model.EpochsTrained})."
+            : $"The last completed epoch is epoch {model.EpochsTrained} ({completed} of {Epochs} in this run); the model holds its weights, " +
+              "and the model's History property (e.g. $model.History) holds the record of every completed epoch.";
+        var checkpoint = run.LastCheckpointEpoch is { } saved ? $" The checkpoint {run.CheckpointPath} holds epoch {saved}." : "";
+        return $"Training stopped during epoch {model.EpochsTrained + 1}. {kept}{checkpoint}";
     }
 }

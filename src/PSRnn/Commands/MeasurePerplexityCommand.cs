@@ -13,7 +13,7 @@ public sealed class MeasurePerplexityCommand : TextInputCmdlet
     [ValidateNotNull]
     public RnnModel? Model { get; set; }
 
-    protected override void EndProcessing()
+    protected override void ProcessText()
     {
         var model = Model!;
         var tokens = Engine(() => model.ReadText(Lines).Indices);

@@ -56,7 +56,7 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Vocabulary { get; set; }
 
-    protected override void EndProcessing()
+    protected override void ProcessText()
     {
         var device = ResolveDevice(Device)!.Value;
         var textOptions = new TextOptions(Preprocessing, Tokenization, MinFrequency);
