@@ -274,9 +274,9 @@ Describe 'The bad-input catalogue' {
             Action = { Import-RnnModel -Path (Join-Path $TestDrive '*.nothing') } }
         @{ Case = 'Import-RnnModel of a folder'; Id = 'PSRnn.PathIsDirectory'; Category = 'InvalidArgument'; Advice = 'is a folder, not a model file.*Get-ChildItem'
             Action = { Import-RnnModel -LiteralPath $folder.FullName } }
-        @{ Case = 'Import-RnnModel of an empty file'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'not a readable PSRnn model file.*Export the model again'
+        @{ Case = 'Import-RnnModel of an empty file'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'is not a PSRnn model file: it is empty\. Import-RnnModel reads the files that Export-RnnModel'
             Action = { Import-RnnModel -LiteralPath $spoilt.Empty } }
-        @{ Case = 'Import-RnnModel of a truncated file (first half)'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'not a readable PSRnn model file.*Export the model again'
+        @{ Case = 'Import-RnnModel of a truncated file (first half)'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'not a readable PSRnn model file \(it is cut short or damaged\)\. Export the model again'
             Action = { Import-RnnModel -LiteralPath $spoilt.Truncated } }
         @{ Case = 'Import-RnnModel of a file with a byte in its middle flipped'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'corrupted|not a readable PSRnn model file.*Export the model again'
             Action = { Import-RnnModel -LiteralPath $spoilt.MiddleByte } }
@@ -286,9 +286,9 @@ Describe 'The bad-input catalogue' {
             Action = { Import-RnnModel -LiteralPath $spoilt.ManifestBit } }
         @{ Case = 'Import-RnnModel of a zip that is not a model'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'no manifest.json.*Export the model again'
             Action = { Import-RnnModel -LiteralPath $spoilt.ForeignZip } }
-        @{ Case = 'Import-RnnModel of a JSON file'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'not a readable PSRnn model file.*Export the model again'
+        @{ Case = 'Import-RnnModel of a JSON file'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'is not a PSRnn model file: it holds text\. Import-RnnModel reads the files that Export-RnnModel and Invoke-RnnTraining -CheckpointPath write'
             Action = { Import-RnnModel -LiteralPath $spoilt.ForeignJson } }
-        @{ Case = 'Import-RnnModel of a text file'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'not a readable PSRnn model file.*Export the model again'
+        @{ Case = 'Import-RnnModel of a text file'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'is not a PSRnn model file: it holds text\..*pipe it to New-RnnModel or Invoke-RnnTraining \(Get-Content file'
             Action = { Import-RnnModel -LiteralPath $plainFile } }
         @{ Case = 'Import-RnnModel of a zip whose manifest names another format'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'does not describe a PSRnn model.*Export the model again'
             Action = { Import-RnnModel -LiteralPath $spoilt.OtherManifest } }

@@ -66,6 +66,15 @@ Describe 'Ctrl+C in the middle of an epoch, with a checkpoint' {
         $job.Shell.Streams.Error.Count | Should -Be 0
     }
 
+    It 'warns once, naming the last completed epoch, where its records are kept, and the checkpoint' {
+        $warnings = @($job.Shell.Streams.Warning)
+        $warnings | Should -HaveCount 1
+        $message = $warnings[0].Message
+        $message | Should -BeLike 'Training stopped during epoch 2. The last completed epoch is epoch 1 (1 of 1000 in this run)*'
+        $message | Should -Match ([regex]::Escape('History property (e.g. $model.History) holds the record of every completed epoch'))
+        $message | Should -Match ([regex]::Escape("The checkpoint $((Get-Item -LiteralPath $checkpoint).ResolvedTarget ?? $checkpoint) holds epoch 1."))
+    }
+
     It 'stopped inside the second epoch: EpochsTrained is the one completed epoch, History holds it alone' {
         # Had the trainer looked at Ctrl+C only between epochs, the second epoch would have finished.
         $records.Count | Should -Be 1

@@ -105,7 +105,7 @@ public static class ModelFile
         using var stream = RegularFile.OpenRead(path, FileRole.Model);
         try
         {
-            using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+            using var zip = OpenArchive(stream, path);
             var manifest = ReadManifest(zip, path, cancellation);
             manifest.Spec.Validate();
             manifest.Text.Validate();
@@ -228,6 +228,64 @@ public static class ModelFile
             : null,
         Entries = checksums,
     };
+
+    /// <summary>
+    /// A model file is a zip; a file that is not one at all (a text file given by mistake) is "not a
+    /// PSRnn model file", said in the user's terms rather than the zip reader's ("central directory").
+    /// </summary>
+    private static ZipArchive OpenArchive(Stream stream, string path)
+    {
+        try
+        {
+            return new ZipArchive(stream, ZipArchiveMode.Read);
+        }
+        catch (InvalidDataException e)
+        {
+            var head = Head(stream);
+            // A zip's first bytes: a model file cut short (a copy or a full disk), not a file of another kind.
+            if (head is [0x50, 0x4B, 0x03, 0x04, ..]) throw Invalid(path, "it is cut short or damaged", e);
+            var what = head.Length == 0 ? ": it is empty" : LooksLikeText(head) ? ": it holds text" : "";
+            throw new FileException(FileProblem.InvalidModel, path,
+                $"'{path}' is not a PSRnn model file{what}. Import-RnnModel reads the files that " +
+                "Export-RnnModel and Invoke-RnnTraining -CheckpointPath write; give the path of one of those." +
+                (what == ": it holds text" ? " To learn from text, pipe it to New-RnnModel or Invoke-RnnTraining (Get-Content file | ...)." : ""), e);
+        }
+    }
+
+    /// <summary>The file's first 4 KB (fewer when it is shorter; none when it cannot be read again).</summary>
+    private static byte[] Head(Stream stream)
+    {
+        try
+        {
+            stream.Position = 0;
+            var head = new byte[4096];
+            return head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>True when <paramref name="head"/> is UTF-8 without NULs, as a text file's first bytes are.</summary>
+    private static bool LooksLikeText(byte[] head)
+    {
+        if (Array.IndexOf(head, (byte)0) >= 0) return false;
+        var strict = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true);
+        // The sample may end in the middle of a multi-byte character.
+        for (var trim = 0; trim < 4 && trim < head.Length; trim++)
+        {
+            try
+            {
+                strict.GetCharCount(head, 0, head.Length - trim);
+                return true;
+            }
+            catch (System.Text.DecoderFallbackException)
+            {
+            }
+        }
+        return false;
+    }
 
     private static FileException Invalid(string path, string why, Exception? inner = null) =>
         new(FileProblem.InvalidModel, path, $"'{path}' is not a readable PSRnn model file ({why}). Export the model again, or load another file.", inner);

@@ -89,15 +89,35 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
         }
         catch (OperationCanceledException)
         {
-            // Ctrl+C: the epoch in flight is dropped; completed epochs stay recorded on the model.
-            WriteWarning(StoppedMessage(model, run));
+            // Ctrl+C mid-epoch: the epoch in flight is dropped; completed epochs stay recorded on the model.
+            WarnStopped(model, run);
             return;
+        }
+        catch (PipelineStoppedException)
+        {
+            // Ctrl+C while a record was being written downstream.
+            WarnStopped(model, run);
+            throw;
         }
         catch (Exception e) when (ErrorFactory.TryTranslate(e, model) is { } record)
         {
             ThrowTerminatingError(record);
         }
         progress.Complete();
+    }
+
+    /// <summary>
+    /// A stopping pipeline refuses WriteWarning (it throws PipelineStoppedException), so the warning
+    /// goes to the host's UI, which still shows it (a [powershell]'s Warning stream gets it too);
+    /// -WarningAction or $WarningPreference SilentlyContinue/Ignore keeps it quiet, as they would a warning.
+    /// </summary>
+    private void WarnStopped(RnnModel model, TrainingRun run)
+    {
+        var preference = MyInvocation.BoundParameters.TryGetValue("WarningAction", out var given) ? given
+            : SessionState.PSVariable.GetValue("WarningPreference");
+        if (LanguagePrimitives.TryConvertTo(preference, out ActionPreference action) &&
+            action is ActionPreference.SilentlyContinue or ActionPreference.Ignore) return;
+        Host?.UI?.WriteWarningLine(StoppedMessage(model, run));
     }
 
     /// <summary>
