@@ -49,3 +49,76 @@ Describe 'A file path piped as the text' {
         $built.VocabularySize | Should -BeLessOrEqual ($book.Length + 1)   # the letters of the path, and <unk>
     }
 }
+
+Describe 'How -Model binds: by name, by position 0, or from the pipeline where the pipeline carries no text' {
+    BeforeAll {
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'models')
+        $expected = Get-RnnPrediction -Model $model -Prefix 'the' -Length 5
+        $expectedSteps = @(Get-HiddenState -Model $model -Text 'the')
+        $expectedPerplexity = ($text | Measure-Perplexity -Model $model).Perplexity
+        # Any prompt for a missing mandatory parameter would fail: this host cannot prompt.
+        function Invoke-NoPrompt([scriptblock] $Action, $Model = $model) {
+            $shell = [powershell]::Create()
+            try {
+                [void]$shell.AddScript('param($Module, $Model, $Text, $Folder, $Action) Import-Module $Module; $model = $Model; $text = $Text; $folder = $Folder; & ([scriptblock]::Create($Action))')
+                [void]$shell.AddParameters(@{ Module = $env:PSRNN_TEST_MODULE; Model = $Model; Text = $text; Folder = $folder.FullName; Action = "$Action" })
+                $output = @($shell.Invoke())
+                $shell.Streams.Error | ForEach-Object { throw $_ }
+                , $output
+            }
+            finally { $shell.Dispose() }
+        }
+    }
+
+    It 'Get-RnnPrediction: <Form>' -ForEach @(
+        @{ Form = '$m | Get-RnnPrediction -Prefix x'; Action = { $model | Get-RnnPrediction -Prefix 'the' -Length 5 } }
+        @{ Form = '$m | Get-RnnPrediction x'; Action = { $model | Get-RnnPrediction 'the' -Length 5 } }
+        @{ Form = 'Get-RnnPrediction $m x'; Action = { Get-RnnPrediction $model 'the' -Length 5 } }
+        @{ Form = 'Get-RnnPrediction x -Model $m'; Action = { Get-RnnPrediction 'the' -Model $model -Length 5 } }
+        @{ Form = '"x" | Get-RnnPrediction -Model $m'; Action = { 'the' | Get-RnnPrediction -Model $model -Length 5 } }
+        @{ Form = '"x" | Get-RnnPrediction $m'; Action = { 'the' | Get-RnnPrediction $model -Length 5 } }
+    ) {
+        $result = Invoke-NoPrompt $Action
+        $result | Should -HaveCount 1
+        $result[0].Text | Should -Be $expected.Text
+    }
+
+    It 'Get-HiddenState: <Form>' -ForEach @(
+        @{ Form = '$m | Get-HiddenState -Text x'; Action = { $model | Get-HiddenState -Text 'the' } }
+        @{ Form = '$m | Get-HiddenState x'; Action = { $model | Get-HiddenState 'the' } }
+        @{ Form = 'Get-HiddenState $m x'; Action = { Get-HiddenState $model 'the' } }
+        @{ Form = '"x" | Get-HiddenState -Model $m'; Action = { 'the' | Get-HiddenState -Model $model } }
+    ) {
+        $result = Invoke-NoPrompt $Action
+        $result | Should -HaveCount 3
+        $result[-1].Norm | Should -Be $expectedSteps[-1].Norm
+    }
+
+    It 'Export-RnnModel: <Form>' -ForEach @(
+        @{ Form = '$m | Export-RnnModel file'; File = 'piped.psrnn'; Action = { $model | Export-RnnModel (Join-Path $folder 'piped.psrnn') } }
+        @{ Form = 'Export-RnnModel $m file'; File = 'positional.psrnn'; Action = { Export-RnnModel $model (Join-Path $folder 'positional.psrnn') } }
+        @{ Form = 'Export-RnnModel file -Model $m'; File = 'named.psrnn'; Action = { Export-RnnModel (Join-Path $folder 'named.psrnn') -Model $model } }
+    ) {
+        $null = Invoke-NoPrompt $Action
+        $saved = Import-RnnModel -LiteralPath (Join-Path $folder $File)
+        ($text | Measure-Perplexity -Model $saved).Perplexity | Should -Be $expectedPerplexity
+    }
+
+    It 'Measure-Perplexity and Invoke-RnnTraining take the text from the pipeline and the model at position 0' {
+        (Invoke-NoPrompt { $text | Measure-Perplexity $model })[0].Perplexity | Should -Be $expectedPerplexity
+        (Invoke-NoPrompt { Measure-Perplexity $model -InputObject $text })[0].Perplexity | Should -Be $expectedPerplexity
+        $trained = New-TestModel -Text $text -HiddenSize 8 -Seed 5
+        $twin = New-TestModel -Text $text -HiddenSize 8 -Seed 5
+        $records = Invoke-NoPrompt { $text | Invoke-RnnTraining $model -Epochs 1 -BatchSize 4 -NumSteps 8 } -Model $trained
+        $records[0].Perplexity | Should -Be ($text | Invoke-RnnTraining -Model $twin -Epochs 1 -BatchSize 4 -NumSteps 8).Perplexity
+        $trained.EpochsTrained | Should -Be 1
+    }
+
+    It 'documents the rule in every cmdlet''s -Model help' {
+        foreach ($command in 'Export-RnnModel', 'Get-RnnPrediction', 'Get-HiddenState', 'Measure-Perplexity', 'Invoke-RnnTraining') {
+            $help = Get-Help $command -Parameter Model
+            $help.position | Should -Be '0' -Because "$command -Model is position 0"
+            ($help.description.Text -join ' ') | Should -Match 'by name, by position 0' -Because "docs/help/$command.md states the binding rule"
+        }
+    }
+}

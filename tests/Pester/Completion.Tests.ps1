@@ -58,7 +58,8 @@ Describe 'Fixed choices complete' {
         @{ Line = 'Invoke-RnnTraining -StateReset Every'; Expected = @('EveryBatch', 'EveryEpoch') }
         @{ Line = 'Invoke-RnnTraining -Sampling '; Expected = @('Random', 'Sequential') }
         @{ Line = 'Get-HiddenState -Component '; Expected = @('Cell', 'Hidden') }
-        @{ Line = 'Get-RnnCorpus -Name t'; Expected = @('TimeMachine') }
+        @{ Line = 'Get-RnnCorpus -Name t'; Expected = @('TimeMachine', 'TinyShakespeare') }
+        @{ Line = 'Get-RnnCorpus -Name tin'; Expected = @('TinyShakespeare') }
     ) {
         (Get-Completion $Line).CompletionText | Should -Be $Expected
     }

@@ -5,15 +5,17 @@ using PSRnn.Engine.Models;
 namespace PSRnn.Commands;
 
 /// <summary>Runs text through a model and returns the hidden state after every token.</summary>
-[Cmdlet(VerbsCommon.Get, "HiddenState")]
+[Cmdlet(VerbsCommon.Get, "HiddenState", DefaultParameterSetName = ModelBinding.First)]
 [OutputType(typeof(HiddenStateStep), typeof(float[,]))]
 public sealed class GetHiddenStateCommand : PSRnnCmdlet
 {
-    [Parameter(Mandatory = true)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ModelBinding.Piped)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ModelBinding.First)]
     [ValidateNotNull]
     public RnnModel? Model { get; set; }
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ModelBinding.Piped)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ParameterSetName = ModelBinding.First)]
     [AllowEmptyString]
     [TextNotModel("text", "Pass the model with -Model and the text as a string, e.g. Get-HiddenState -Model $model -Text 'time traveller'.")]
     public string? Text { get; set; }

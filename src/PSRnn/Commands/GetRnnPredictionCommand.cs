@@ -7,15 +7,17 @@ using PSRnn.Engine.Text;
 namespace PSRnn.Commands;
 
 /// <summary>Generates text after a prefix by repeatedly taking the most likely next token (d2l's predict).</summary>
-[Cmdlet(VerbsCommon.Get, "RnnPrediction")]
+[Cmdlet(VerbsCommon.Get, "RnnPrediction", DefaultParameterSetName = ModelBinding.First)]
 [OutputType(typeof(Prediction))]
 public sealed class GetRnnPredictionCommand : PSRnnCmdlet
 {
-    [Parameter(Mandatory = true)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ModelBinding.Piped)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ModelBinding.First)]
     [ValidateNotNull]
     public RnnModel? Model { get; set; }
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ModelBinding.Piped)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ParameterSetName = ModelBinding.First)]
     [AllowEmptyString]
     [TextNotModel("a prefix", "Pass the model with -Model and the prefix as a string, e.g. Get-RnnPrediction -Model $model -Prefix 'time traveller'.")]
     public string? Prefix { get; set; }

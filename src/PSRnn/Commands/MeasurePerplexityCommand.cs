@@ -9,7 +9,8 @@ namespace PSRnn.Commands;
 [OutputType(typeof(PerplexityResult))]
 public sealed class MeasurePerplexityCommand : TextInputCmdlet
 {
-    [Parameter(Mandatory = true)]
+    /// <summary>By name or position 0: the pipeline carries the text (<see cref="ModelBinding"/>).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
     public RnnModel? Model { get; set; }
 
