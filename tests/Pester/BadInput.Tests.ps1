@@ -325,6 +325,16 @@ Describe 'The bad-input catalogue' {
             Id = 'PSRnn.WriteFailed'; Category = 'PermissionDenied; WriteError under /proc'; Advice = 'Could not write.*(Choose a folder you can write to|writable folder.*choose another path)'; NeedsReadOnly = $true
             Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -CheckpointPath (Join-Path $readOnly 'c.psrnn') } }
 
+        @{ Case = 'Invoke-RnnTraining -LogPath that is a folder (refused before training)'; Id = 'PSRnn.PathIsDirectory'; Category = 'InvalidArgument'; Advice = 'is a folder\. Give a file path'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -LogPath $folder.FullName } }
+        @{ Case = 'Invoke-RnnTraining -LogPath in a folder that does not exist (refused before training)'; Id = 'PSRnn.WriteFailed'; Category = 'WriteError'; Advice = 'does not exist\. Create it first'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -LogPath (Join-Path $TestDrive 'no-folder' 'run.csv') } }
+        @{ Case = 'Invoke-RnnTraining -LogPath naming a file that is not an epoch log (left as it is)'; Id = 'PSRnn.FileExists'; Category = 'ResourceExists'; Advice = 'is not a PSRnn epoch log with the same columns.*Give a new -LogPath'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -LogPath $plainFile } }
+        @{ Case = 'Invoke-RnnTraining -LogPath in a read-only folder (as root: /proc/self; refused before training)'
+            Id = 'PSRnn.WriteFailed'; Category = 'PermissionDenied; WriteError under /proc'; Advice = 'Could not write'; NeedsReadOnly = $true
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -LogPath (Join-Path $readOnly 'run.csv') } }
+
         # --- The wrong kind of input. PowerShell's binder refuses some before PSRnn sees them; its
         #     ErrorIds (InputObjectNotBound, ParameterArgumentTransformationError, CannotConvertArgumentNoMessage)
         #     are stable resource names of PowerShell, and PSRnn puts its own advice in the transformation error.

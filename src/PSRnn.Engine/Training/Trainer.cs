@@ -29,15 +29,19 @@ public static class Trainer
         TrainingRun? run = null;
         var lease = model.ClaimTraining(() => run?.Progress ?? "starting");
         TrainingData? prepared = null;
+        EpochLog? log = null;
         try
         {
             prepared = data();
             RequireMemory(model.Spec, options);
             var checkpoint = options.CheckpointPath is null ? null : ModelFile.CheckTarget(options.CheckpointPath, WriteRule.ReplaceModelFile, probe: true);
-            return run = new TrainingRun(model, options, prepared, checkpoint, lease);
+            // Last: opening the log creates it, which no refusal above may do.
+            log = options.LogPath is null ? null : EpochLog.Open(options.LogPath);
+            return run = new TrainingRun(model, options, prepared, checkpoint, log, lease);
         }
         catch
         {
+            log?.Dispose();
             prepared?.Dispose();
             lease.Dispose();
             throw;

@@ -39,6 +39,8 @@ public sealed record TrainingOptions
     public double ValidationFraction { get; init; }
     /// <summary>A model file rewritten (atomically) during training; null: none.</summary>
     public string? CheckpointPath { get; init; }
+    /// <summary>A CSV file that gets one row per epoch, appended and flushed as it ends; null: none.</summary>
+    public string? LogPath { get; init; }
     /// <summary>Write the checkpoint every N epochs, and after the last one.</summary>
     public int CheckpointEvery { get; init; } = 1;
 

@@ -17,11 +17,13 @@ public sealed class TrainingRun : IDisposable
     private readonly RnnModel model;
     private readonly TrainingData data;
     private readonly IDisposable lease;
+    private readonly EpochLog? log;
     private int done;
     private bool started, disposed;
 
-    internal TrainingRun(RnnModel model, TrainingOptions options, TrainingData data, string? checkpointPath, IDisposable lease)
+    internal TrainingRun(RnnModel model, TrainingOptions options, TrainingData data, string? checkpointPath, EpochLog? log, IDisposable lease)
     {
+        this.log = log;
         this.model = model;
         this.data = data;
         this.lease = lease;
@@ -35,6 +37,8 @@ public sealed class TrainingRun : IDisposable
     public long? ValidationTokens => data.ValidationTokens;
     /// <summary>The checkpoint's full path (a symbolic link followed); null without -CheckpointPath.</summary>
     public string? CheckpointPath { get; }
+    /// <summary>The epoch log's full path; null without -LogPath.</summary>
+    public string? LogPath => log?.Path;
     /// <summary>The epoch the checkpoint last took (model numbering); null before the first.</summary>
     public int? LastCheckpointEpoch { get; private set; }
 
@@ -132,6 +136,7 @@ public sealed class TrainingRun : IDisposable
         };
         model.Record(record);
         WriteCheckpointIfDue(epoch, lastGood);
+        log?.Append(record);
         return record;
     }
 
@@ -185,6 +190,7 @@ public sealed class TrainingRun : IDisposable
         if (disposed) return;
         disposed = true;
         data.Dispose();
+        log?.Dispose();
         lease.Dispose();
     }
 }

@@ -16,7 +16,8 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
 {
     private TrainingOptions options = new();
 
-    [Parameter(Mandatory = true)]
+    /// <summary>By name or position 0: the pipeline carries the text (<see cref="ModelBinding"/>).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
     public RnnModel? Model { get; set; }
 
@@ -65,6 +66,11 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
     [ValidateNotNullOrEmpty]
     public string? CheckpointPath { get => options.CheckpointPath; set => options = options with { CheckpointPath = value }; }
 
+    /// <summary>A CSV file that gets one row per epoch, appended and flushed as the epoch ends (watch it with Get-Content -Wait).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LogPath { get => options.LogPath; set => options = options with { LogPath = value }; }
+
     /// <summary>Write the checkpoint every N epochs (and after the last one).</summary>
     [Parameter]
     public int CheckpointEvery { get => options.CheckpointEvery; set => options = options with { CheckpointEvery = value }; }
@@ -72,11 +78,16 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
     protected override void ProcessText()
     {
         var model = Model!;
-        var resolved = CheckpointPath is null ? options : options with { CheckpointPath = FileSystemPath(CheckpointPath) };
+        var resolved = options with
+        {
+            CheckpointPath = CheckpointPath is null ? null : FileSystemPath(CheckpointPath),
+            LogPath = LogPath is null ? null : FileSystemPath(LogPath),
+        };
         using var run = Engine(() => Trainer.Start(model, resolved, Lines, ValidationText), model);
         WriteVerbose($"Training on {run.TrainingTokens} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
                      $"{model.Threads} thread(s), {Sampling} sampling, state reset {run.StateReset}, {Optimizer}" +
-                     (run.ValidationTokens is { } held ? $", validating on {held} tokens." : "."));
+                     (run.ValidationTokens is { } held ? $", validating on {held} tokens." : ".") +
+                     (run.LogPath is { } log ? $" Logging every epoch to {log}." : ""));
         var progress = new TrainingProgress(WriteProgress, $"{model.Implementation} {model.CellType}, {model.HiddenSize} hidden", Epochs);
         try
         {
