@@ -22,7 +22,7 @@ Write-Host ('{0,6} {1,11} {2,12} {3,9}' -f 'Epoch', 'Perplexity', 'Tokens/s', 'E
 $text | Invoke-RnnTraining -Model $model -Epochs $Epochs -MaxTokens 10000 -BatchSize 32 -NumSteps 35 `
     -LearningRate 1 -GradientClip 1 -Sampling Sequential |
     Where-Object { $_.Epoch -eq 1 -or $_.Epoch % 25 -eq 0 } |
-    ForEach-Object { Write-Host ('{0,6} {1,11:F3} {2,12:N0} {3,8:F2}s' -f $_.Epoch, $_.Perplexity, $_.TokensPerSecond, $_.Elapsed.TotalSeconds) }
+    ForEach-Object { Write-Host ('{0,6} {1,11:F3} {2,12:N0} {3,8:F2}s' -f $_.Epoch, $_.Perplexity, $_.TokensPerSecond, $_.ElapsedSeconds) }
 
 Get-RnnPrediction -Model $model -Prefix 'time traveller' -Length 50 | Format-List | Out-Host
 Write-Host 'Perplexity on the whole book (the model saw only its first 10,000 characters):'

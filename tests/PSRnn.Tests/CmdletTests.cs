@@ -48,7 +48,7 @@ public sealed class CmdletTests : IDisposable
         var output = Run("$m = $text | New-RnnModel -HiddenSize 16 -Seed 1; $text | Invoke-RnnTraining -Model $m -Epochs 3 -BatchSize 4 -NumSteps 8 -LearningRate 0.5 -Sampling Random");
         var epochs = output.Select(o => Assert.IsType<EpochRecord>(o.BaseObject)).ToList();
         Assert.Equal(new[] { 1, 2, 3 }, epochs.Select(e => e.Epoch));
-        Assert.All(epochs, e => Assert.Equal((4, 8, 0.5, StateReset.EveryBatch), (e.BatchSize, e.NumSteps, e.LearningRate, e.StateReset)));
+        Assert.All(epochs, e => Assert.Equal((4, 8, 0.5, nameof(StateReset.EveryBatch)), (e.BatchSize, e.NumSteps, e.LearningRate, e.StateReset)));
         Assert.All(epochs, e => Assert.Equal(Math.Exp(e.Loss), e.Perplexity, precision: 9));
     }
 

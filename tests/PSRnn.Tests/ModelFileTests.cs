@@ -204,4 +204,20 @@ public sealed class ModelFileTests : IDisposable
             stream.Write(Encoding.UTF8.GetBytes(content));
         }
     }
+
+    [Fact]
+    public void HistoryRecordsKeepNamesAndSeconds_AndReadOlderFilesTimeSpans()
+    {
+        var record = new EpochRecord { Epoch = 3, CellType = "Lstm", Sampling = "Random", ElapsedSeconds = 1.25 };
+        var json = System.Text.Json.JsonSerializer.Serialize(record, ModelManifest.Json);
+        Assert.Contains("\"cellType\": \"Lstm\"", json);
+        Assert.Contains("\"elapsedSeconds\": 1.25", json);
+        Assert.DoesNotContain("\"elapsed\"", json);
+        Assert.Equal(record, System.Text.Json.JsonSerializer.Deserialize<EpochRecord>(json, ModelManifest.Json));
+
+        // A history written before ElapsedSeconds: the epoch's time as a TimeSpan, the settings as names.
+        const string older = """{ "epoch": 2, "elapsed": "00:00:01.5000000", "cellType": "Gru", "stateReset": "EveryEpoch", "device": "Cpu" }""";
+        var read = System.Text.Json.JsonSerializer.Deserialize<EpochRecord>(older, ModelManifest.Json)!;
+        Assert.Equal((2, 1.5, "Gru", "EveryEpoch", "Cpu"), (read.Epoch, read.ElapsedSeconds, read.CellType, read.StateReset, read.Device));
+    }
 }

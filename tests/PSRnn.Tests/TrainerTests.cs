@@ -68,8 +68,8 @@ public class TrainerTests
         var first = TestData.Train(model, corpus, new TrainingOptions { Epochs = 2, BatchSize = 8, NumSteps = 10, Sampling = Sampling.Random }).ToList();
         var second = TestData.Train(model, corpus, new TrainingOptions { Epochs = 1, BatchSize = 8, NumSteps = 10 }).ToList();
         Assert.Equal(new[] { 1, 2, 3 }, first.Concat(second).Select(r => r.Epoch));
-        Assert.Equal(StateReset.EveryBatch, first[0].StateReset);
-        Assert.Equal(StateReset.EveryEpoch, second[0].StateReset);
+        Assert.Equal(nameof(StateReset.EveryBatch), first[0].StateReset);
+        Assert.Equal(nameof(StateReset.EveryEpoch), second[0].StateReset);
         Assert.Equal(3, model.History.Count);
     }
 
@@ -101,7 +101,7 @@ public class TrainerTests
         var adam = new TrainingOptions { Epochs = 1, BatchSize = 4, NumSteps = 8, Optimizer = OptimizerKind.Adam, LearningRate = 0.01, WeightDecay = 1e-4 };
         var first = TestData.Train(model, corpus, adam).Single();
         var kept = model.Optimizer.Current;
-        Assert.Equal((OptimizerKind.Adam, 1e-4), (first.Optimizer, first.WeightDecay));
+        Assert.Equal((nameof(OptimizerKind.Adam), 1e-4), (first.Optimizer, first.WeightDecay));
         TestData.Train(model, corpus, adam with { LearningRate = 0.005 }).Single();
         Assert.Same(kept, model.Optimizer.Current);
         Assert.Equal(0.005, model.Optimizer.Current!.ParamGroups.Single().LearningRate);

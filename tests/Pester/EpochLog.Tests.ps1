@@ -30,7 +30,7 @@ Describe 'Invoke-RnnTraining -LogPath' {
             [int]$rows[$i].Epoch | Should -Be $records[$i].Epoch
             [double]$rows[$i].Perplexity | Should -Be $records[$i].Perplexity
             [double]$rows[$i].Loss | Should -Be $records[$i].Loss
-            [timespan]$rows[$i].Elapsed | Should -Be $records[$i].Elapsed
+            [double]$rows[$i].ElapsedSeconds | Should -Be $records[$i].ElapsedSeconds
             $rows[$i].StateReset | Should -Be 'EveryEpoch'
             $rows[$i].ValidationPerplexity | Should -Be ''
         }

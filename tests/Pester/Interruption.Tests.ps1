@@ -55,7 +55,7 @@ Describe 'Ctrl+C in the middle of an epoch, with a checkpoint' {
         $records = @($job.Output)
         # For the log only (never asserted): Stop() returns after at most one more minibatch.
         Write-Host ("    Stop() returned after {0:N0} ms; the first epoch took {1:N0} ms for {2} tokens" -f
-            $stopTook.TotalMilliseconds, $records[0].Elapsed.TotalMilliseconds, $records[0].Tokens)
+            $stopTook.TotalMilliseconds, (1000 * $records[0].ElapsedSeconds), $records[0].Tokens)
     }
 
     AfterAll { $job.Shell.Dispose() }

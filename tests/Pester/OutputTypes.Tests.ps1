@@ -61,12 +61,13 @@ Describe 'The objects each cmdlet writes' {
     It 'Invoke-RnnTraining writes EpochRecords with figures and hyperparameters' {
         $epoch.PSTypeNames[0] | Should -Be 'PSRnn.Engine.Training.EpochRecord'
         $names = Get-PropertyNames $epoch
-        foreach ($name in 'Epoch', 'Perplexity', 'Loss', 'Tokens', 'TokensPerSecond', 'Elapsed', 'CellType',
+        foreach ($name in 'Epoch', 'Perplexity', 'Loss', 'Tokens', 'TokensPerSecond', 'ElapsedSeconds', 'CellType',
             'Implementation', 'HiddenSize', 'NumLayers', 'Sampling', 'StateReset', 'BatchSize', 'NumSteps',
             'LearningRate', 'GradientClip', 'MaxTokens', 'Seed', 'Threads', 'Device') {
             $names | Should -Contain $name
         }
-        $epoch.Elapsed | Should -BeOfType [timespan]
+        $epoch.ElapsedSeconds | Should -BeOfType [double]
+        $epoch.ElapsedSeconds | Should -BeGreaterThan 0
         $epoch.Perplexity | Should -BeGreaterThan 1
     }
 

@@ -69,7 +69,8 @@ Describe 'Export-RnnModel and Import-RnnModel' {
         $err = { Import-RnnModel -LiteralPath $path -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike "PSRnn.$Id,*"
         $err.CategoryInfo.Category | Should -Be $Category
-        $err.Exception.Message | Should -Match 'Check the path|Export the model again'
+        # Advice in the user's terms: check the path, or give a file that Export-RnnModel wrote.
+        $err.Exception.Message | Should -Match 'Check the path|give the path of one of those'
     }
 }
 

@@ -131,7 +131,7 @@ public sealed class TrainingRun : IDisposable
             Tokens = tokens,
             ValidationPerplexity = validation?.Perplexity,
             ValidationLoss = validation?.CrossEntropy,
-            Elapsed = clock.Elapsed,
+            ElapsedSeconds = clock.Elapsed.TotalSeconds,
             TokensPerSecond = tokens / clock.Elapsed.TotalSeconds,
         };
         model.Record(record);
@@ -165,23 +165,23 @@ public sealed class TrainingRun : IDisposable
 
     private EpochRecord Describe() => new()
     {
-        CellType = model.CellType,
-        Implementation = model.Implementation,
+        CellType = model.CellType.ToString(),
+        Implementation = model.Implementation.ToString(),
         HiddenSize = model.HiddenSize,
         NumLayers = model.NumLayers,
-        Sampling = Options.Sampling,
-        StateReset = StateReset,
+        Sampling = Options.Sampling.ToString(),
+        StateReset = StateReset.ToString(),
         BatchSize = Options.BatchSize,
         NumSteps = Options.NumSteps,
         LearningRate = Options.LearningRate,
         GradientClip = Options.GradientClip,
         MaxTokens = Options.MaxTokens,
-        Optimizer = Options.Optimizer,
+        Optimizer = Options.Optimizer.ToString(),
         WeightDecay = Options.WeightDecay,
         Dropout = model.Dropout,
         Seed = model.Seed,
         Threads = model.Threads,
-        Device = model.Device,
+        Device = model.Device.ToString(),
     };
 
     /// <summary>Frees the run's token tensors and lets other runspaces use the model again.</summary>
