@@ -103,6 +103,24 @@ Describe 'Ctrl+C in the middle of an epoch, with a checkpoint' {
     }
 }
 
+Describe 'Select-Object -First is not Ctrl+C' {
+    It 'ends training early without the stopped-training warning' {
+        $model = New-TestModel -Text $text -HiddenSize 8 -Seed 23
+        $shell = [powershell]::Create()
+        try {
+            [void]$shell.AddScript('param($Module, $Text, $Model)
+                Import-Module $Module
+                $Text | Invoke-RnnTraining -Model $Model -Epochs 50 -BatchSize 8 -NumSteps 8 | Select-Object -First 2')
+            [void]$shell.AddParameters(@{ Module = $env:PSRNN_TEST_MODULE; Text = $text; Model = $model })
+            $records = @($shell.Invoke())
+            $records.Epoch | Should -Be @(1, 2)
+            $shell.Streams.Warning.Count | Should -Be 0
+            $shell.Streams.Error.Count | Should -Be 0
+        }
+        finally { $shell.Dispose() }
+    }
+}
+
 Describe 'Ctrl+C at random moments, the checkpoint rewritten every epoch' {
     It 'leaves after every stop a complete checkpoint of exactly the epochs the model holds, and no .tmp file' {
         # Short epochs (a few dozen minibatches, each followed by a checkpoint write), so that some stops

@@ -104,9 +104,10 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
             WarnStopped(model, run);
             return;
         }
-        catch (PipelineStoppedException)
+        catch (PipelineStoppedException) when (Cancellation.IsCancellationRequested)
         {
-            // Ctrl+C while a record was being written downstream.
+            // Ctrl+C while a record was being written downstream (not Select-Object -First, which
+            // stops upstream commands with a PipelineStoppedException of its own, and no Ctrl+C).
             WarnStopped(model, run);
             throw;
         }
