@@ -103,6 +103,28 @@ Describe 'Ctrl+C in the middle of an epoch, with a checkpoint' {
     }
 }
 
+Describe 'The stopped-training warning when no epoch completed, and when warnings are off' {
+    It 'says the model is as it was before the run, when Ctrl+C comes in its first epoch<Case>' -ForEach @(
+        @{ Case = ''; Extra = @{}; Count = 1 }
+        @{ Case = ' (with -WarningAction SilentlyContinue: no warning)'; Extra = @{ WarningAction = 'SilentlyContinue' }; Count = 0 }
+    ) {
+        $model = New-TestModel -Text $text -HiddenSize 16 -Seed 24
+        $job = Start-Training (@{ Model = $model; Epochs = 10; BatchSize = 1; NumSteps = 3 } + $Extra)
+        try {
+            # The first minibatch's progress record: the run is inside its first epoch of hundreds of minibatches.
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            while (-not ($job.Shell.Streams.Progress | Where-Object ParentActivityId -GE 0) -and -not $job.Run.IsCompleted -and $clock.Elapsed.TotalSeconds -lt 60) { Start-Sleep -Milliseconds 2 }
+            $job.Shell.Stop()
+            $job.Output.Count | Should -Be 0
+            $model.EpochsTrained | Should -Be 0
+            $warnings = @($job.Shell.Streams.Warning)
+            $warnings | Should -HaveCount $Count
+            if ($Count) { $warnings[0].Message | Should -Be 'Training stopped during epoch 1. No epoch of this run completed; the model is as it was before it (epoch 0).' }
+        }
+        finally { $job.Shell.Dispose() }
+    }
+}
+
 Describe 'Select-Object -First is not Ctrl+C' {
     It 'ends training early without the stopped-training warning' {
         $model = New-TestModel -Text $text -HiddenSize 8 -Seed 23
