@@ -7,6 +7,7 @@
 BeforeDiscovery {
     $BookFolder = Join-Path $PSScriptRoot '../../../shared/data'
     $HasBook = Test-Path -LiteralPath (Join-Path $BookFolder 'timemachine.txt')
+    $HasShakespeare = Test-Path -LiteralPath (Join-Path $BookFolder 'tinyshakespeare.txt')
 }
 
 BeforeAll {
@@ -139,5 +140,20 @@ Describe 'Training on The Time Machine (skipped where ../shared/data/timemachine
             -join $prediction.Tokens | Should -Be $prediction.Text
             $prediction.Text | Should -Match '^[a-z ]{50}$'
         }
+    }
+}
+
+Describe 'Get-RnnCorpus -Name TinyShakespeare (skipped where ../shared/data/tinyshakespeare.txt is absent)' -Skip:(-not $HasShakespeare) {
+    It 'reads char-rnn''s 40,000 lines from PSRNN_DATA, verified, without the network' {
+        $savedData = $env:PSRNN_DATA
+        try {
+            $env:PSRNN_DATA = $BookFolder
+            $messages = @()
+            $lines = Get-RnnCorpus -Name TinyShakespeare -Verbose 4>&1 | Where-Object { $_ -is [string] -or -not ($messages += $_.Message) }
+            $lines.Count | Should -Be 40000
+            $lines[0] | Should -Be 'First Citizen:'
+            "$messages" | Should -Match 'tinyshakespeare\.txt from data directory.*sha1 verified'
+        }
+        finally { $env:PSRNN_DATA = $savedData }
     }
 }
