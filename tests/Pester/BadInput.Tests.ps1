@@ -284,7 +284,7 @@ Describe 'The bad-input catalogue' {
             Action = { Import-RnnModel -LiteralPath $spoilt.WeightBit } }
         @{ Case = 'Import-RnnModel of a file whose manifest has one bit flipped (still valid JSON)'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'CRC of manifest.json does not match.*Export the model again'
             Action = { Import-RnnModel -LiteralPath $spoilt.ManifestBit } }
-        @{ Case = 'Import-RnnModel of a zip that is not a model'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'no manifest.json.*Export the model again'
+        @{ Case = 'Import-RnnModel of a zip that is not a model'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'a zip archive, but not one that Export-RnnModel wrote: it has no manifest.json.*load another file'
             Action = { Import-RnnModel -LiteralPath $spoilt.ForeignZip } }
         @{ Case = 'Import-RnnModel of a JSON file'; Id = 'PSRnn.InvalidModelFile'; Category = 'InvalidData'; Advice = 'is not a PSRnn model file: it holds text\. Import-RnnModel reads the files that Export-RnnModel and Invoke-RnnTraining -CheckpointPath write'
             Action = { Import-RnnModel -LiteralPath $spoilt.ForeignJson } }

@@ -149,7 +149,7 @@ public static class ModelFile
 
     private static ModelManifest ReadManifest(ZipArchive zip, string path, CancellationToken cancellation)
     {
-        var entry = zip.GetEntry(ManifestEntry) ?? throw Invalid(path, "it has no manifest.json");
+        var entry = zip.GetEntry(ManifestEntry) ?? throw Invalid(path, "it is a zip archive, but not one that Export-RnnModel wrote: it has no manifest.json");
         var node = JsonSerializer.Deserialize<JsonElement>(ReadEntry(entry, path, limit: Resources.MemoryBudget.AvailableBytes / 4, cancellation), ModelManifest.Json);
         if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty("format", out var format)
             || format.ValueKind != JsonValueKind.String || format.GetString() != ModelManifest.FormatName)
