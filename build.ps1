@@ -60,6 +60,7 @@ function Invoke-Build {
     Remove-Item (Join-Path $moduleDir 'System.Management.Automation.dll'), (Join-Path $moduleDir '*.pdb') -ErrorAction Ignore
     Copy-Item (Join-Path $root 'module/*'), (Join-Path $root 'LICENSE') $moduleDir -Recurse
     if ($IsLinux) { Repair-LibTorchSharp }
+    if ($IsLinux -and [Runtime.InteropServices.RuntimeInformation]::OSArchitecture -eq 'X64') { Write-MklVendorShim }
     Build-Help
     Write-Host "Module published to $moduleDir"
 }
@@ -82,6 +83,15 @@ function Repair-LibTorchSharp {
     $out = dotnet $tool weaken-missing-versions (Join-Path $moduleDir 'libLibTorchSharp.so')
     if ($LASTEXITCODE -ne 0) { throw "Patching libLibTorchSharp.so failed: $out" }
     Write-Host "libLibTorchSharp.so: $out"
+}
+
+# oneMKL inside libtorch_cpu.so runs its slow generic paths unless the CPU says it is Intel's; the
+# module answers that one check on other x86-64 CPUs with this 4 KB shared object (MklVendorGate).
+function Write-MklVendorShim {
+    $tool = Join-Path $root "build/PSRnn.Build/bin/$Configuration/net10.0/PSRnn.Build.dll"
+    $out = dotnet $tool write-mkl-vendor-shim (Join-Path $moduleDir 'libpsrnn_mkl_vendor.so')
+    if ($LASTEXITCODE -ne 0) { throw "Writing the oneMKL vendor shim failed: $out" }
+    Write-Host "oneMKL vendor shim: $out"
 }
 
 # Starts a child pwsh the same way this one was started (a dotnet local tool or a plain pwsh).

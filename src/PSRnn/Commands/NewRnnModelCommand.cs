@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PSRnn.Completers;
 using PSRnn.Engine.Models;
+using PSRnn.Engine.Native;
 using PSRnn.Engine.Text;
 
 namespace PSRnn.Commands;
@@ -67,6 +68,7 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
         var source = Vocabulary is null ? $"from {tokens} {Tokenization} tokens of text" : "from -Vocabulary";
         WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}), vocabulary {vocabulary.Count} {source}, " +
                      $"seed {seed}, device {device}, {Threads} thread(s).");
+        WriteVerbose(MklVendorGate.Description);
         WriteObject(Engine(() => new RnnModel(spec, vocabulary, textOptions, seed, device, Threads), spec));
     }
 }
