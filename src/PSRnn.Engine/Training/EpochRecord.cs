@@ -16,6 +16,10 @@ public sealed record EpochRecord
     /// <summary>Perplexity on the validation text after this epoch; null when there is none.</summary>
     public double? ValidationPerplexity { get; init; }
     public double? ValidationLoss { get; init; }
+    /// <summary>Epochs in a row, up to this one, whose validation loss was no better than the run's best; null without validation.</summary>
+    public int? EpochsWithoutImprovement { get; init; }
+    /// <summary>Why the run ended after this epoch when it ended before -Epochs (-Patience); otherwise null.</summary>
+    public string? StopReason { get; init; }
     public double TokensPerSecond { get; init; }
     public TimeSpan Elapsed { get; init; }
     public CellType CellType { get; init; }
@@ -26,6 +30,7 @@ public sealed record EpochRecord
     public StateReset StateReset { get; init; }
     public int BatchSize { get; init; }
     public int NumSteps { get; init; }
+    /// <summary>The rate this epoch trained with (-LearningRate, times -LearningRateDecay for each epoch that did not improve).</summary>
     public double LearningRate { get; init; }
     public double GradientClip { get; init; }
     public int MaxTokens { get; init; }

@@ -14,7 +14,7 @@ public static class Trainer
     /// <summary>
     /// Prepares a run: validates the options, claims the model for the run (refusing a second run, or
     /// another runspace), turns the text into tokens on the model's device (with -MaxTokens and the
-    /// validation split), checks the memory it needs and that the checkpoint path may be written.
+    /// validation split), checks the memory it needs and that the checkpoint and best-model paths may be written.
     /// </summary>
     public static TrainingRun Start(RnnModel model, TrainingOptions options, IEnumerable<string> text, IEnumerable<string>? validationText = null) =>
         Prepare(model, options, () => TrainingData.FromText(model, options, text, validationText));
@@ -34,7 +34,10 @@ public static class Trainer
             prepared = data();
             RequireMemory(model.Spec, options);
             var checkpoint = options.CheckpointPath is null ? null : ModelFile.CheckTarget(options.CheckpointPath, WriteRule.ReplaceModelFile, probe: true);
-            return run = new TrainingRun(model, options, prepared, checkpoint, lease);
+            var best = options.BestModelPath is null ? null : ModelFile.CheckTarget(options.BestModelPath, WriteRule.ReplaceModelFile, probe: true);
+            if (checkpoint is not null && checkpoint == best)
+                throw new ParameterConflictException("-CheckpointPath and -BestModelPath name the same file: give them different paths.");
+            return run = new TrainingRun(model, options, prepared, checkpoint, best, lease);
         }
         catch
         {

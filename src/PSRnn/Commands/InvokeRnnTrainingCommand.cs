@@ -69,10 +69,31 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
     [Parameter]
     public int CheckpointEvery { get => options.CheckpointEvery; set => options = options with { CheckpointEvery = value }; }
 
+    /// <summary>After an epoch whose validation loss is no better than the best, multiply the rate by this (e.g. 0.25); 1 keeps it.</summary>
+    [Parameter]
+    public double LearningRateDecay { get => options.LearningRateDecay; set => options = options with { LearningRateDecay = value }; }
+
+    /// <summary>Stop after this many epochs in a row without a better validation loss; 0 never stops early.</summary>
+    [Parameter]
+    public int Patience { get => options.Patience; set => options = options with { Patience = value }; }
+
+    /// <summary>A model file written (atomically) after every epoch that sets a new best validation loss.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? BestModelPath { get => options.BestModelPath; set => options = options with { BestModelPath = value }; }
+
+    /// <summary>Validation streams run side by side (pytorch/examples evaluates with 10).</summary>
+    [Parameter]
+    public int ValidationBatchSize { get => options.ValidationBatchSize; set => options = options with { ValidationBatchSize = value }; }
+
     protected override void EndProcessing()
     {
         var model = Model!;
-        var resolved = CheckpointPath is null ? options : options with { CheckpointPath = FileSystemPath(CheckpointPath) };
+        var resolved = options with
+        {
+            CheckpointPath = CheckpointPath is null ? null : FileSystemPath(CheckpointPath),
+            BestModelPath = BestModelPath is null ? null : FileSystemPath(BestModelPath),
+        };
         using var run = Engine(() => Trainer.Start(model, resolved, Lines, ValidationText), model);
         WriteVerbose($"Training on {run.TrainingTokens} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
                      $"{model.Threads} thread(s), {Sampling} sampling, state reset {run.StateReset}, {Optimizer}" +
@@ -89,6 +110,8 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
                 progress.StatusDescription = $"Epoch {epoch.Epoch}: perplexity {epoch.Perplexity:F3}, {epoch.TokensPerSecond:F0} tokens/s";
                 WriteProgress(progress);
                 if (run.LastCheckpointEpoch == epoch.Epoch) WriteVerbose($"Checkpoint after epoch {epoch.Epoch} written to {run.CheckpointPath}.");
+                if (run.BestModelPath is not null && run.BestEpoch == epoch.Epoch) WriteVerbose($"Best validation loss so far: epoch {epoch.Epoch} written to {run.BestModelPath}.");
+                if (epoch.StopReason is not null) WriteVerbose(epoch.StopReason);
                 WriteObject(epoch);
             }
         }
