@@ -153,6 +153,14 @@ Describe 'The bad-input catalogue' {
         @{ Case = 'Get-HiddenState on text whose every token is unknown'; Id = 'PSRnn.UnknownText'; Category = 'InvalidData'; Advice = 'Use text like the model''s training text'
             Action = { Get-HiddenState -Model $abcModel -Text 'xyz' } }
 
+        # --- Text options
+        @{ Case = 'New-RnnModel -LineEnd of nothing'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = "LineEnd is '': give a token without spaces"
+            Action = { $text | New-RnnModel -LineEnd '' -Threads 1 } }
+        @{ Case = 'New-RnnModel -LineEnd with a space in it'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'such as <eos>'
+            Action = { $text | New-RnnModel -LineEnd 'end line' -Threads 1 } }
+        @{ Case = 'New-RnnModel -LineEnd <unk>'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'not <unk>'
+            Action = { $text | New-RnnModel -LineEnd '<unk>' -Threads 1 } }
+
         # --- Schedules that act on validation
         @{ Case = 'Invoke-RnnTraining -LearningRateDecay 0'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'LearningRateDecay is 0.*above 0 and at most 1'
             Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -ValidationFraction 0.2 -LearningRateDecay 0 } }

@@ -25,6 +25,28 @@ Describe 'Text options' {
         $model.Vocabulary.Tokens | Should -Contain '?'
     }
 
+    It 'appends -LineEnd after every line, keeps it through export and import, and builds one vocabulary from several texts' {
+        $train = 'the cat sat', '', 'on the <unk> mat'
+        $valid = 'the dog sat'
+        $model = $train, $valid | ForEach-Object { $_ } | New-RnnModel -Tokenization Word -Preprocessing None -LineEnd '<eos>' -HiddenSize 8 -Seed 1 -Threads 1
+        $model.TextOptions.LineEnd | Should -Be '<eos>'
+        $model.Vocabulary.Tokens | Should -Contain 'dog'
+        $model.Vocabulary.Tokens[1] | Should -Be '<eos>'
+        @($model.Vocabulary.Tokens | Where-Object { $_ -eq '<unk>' }).Count | Should -Be 1
+        $path = Join-Path $TestDrive 'eos.psrnn'
+        Export-RnnModel -Model $model -Path $path
+        $loaded = Import-RnnModel -Path $path
+        $loaded.TextOptions.LineEnd | Should -Be '<eos>'
+        # 'the dog sat <eos>': four tokens, three predictions, the same on both.
+        $measured = $valid | Measure-Perplexity -Model $loaded
+        $measured.Tokens | Should -Be 3
+        $measured.Perplexity | Should -Be ($valid | Measure-Perplexity -Model $model).Perplexity
+    }
+
+    It 'adds -LineEnd to a -Vocabulary list that lacks it' {
+        (New-RnnModel -Vocabulary a, b -LineEnd '<eos>' -HiddenSize 4 -Seed 1 -Threads 1).Vocabulary.Tokens | Should -Be @('<unk>', 'a', 'b', '<eos>')
+    }
+
     It 'maps tokens rarer than -MinFrequency to the unknown token' {
         $model = 'aaa bb c' | New-RnnModel -MinFrequency 2 -HiddenSize 8 -Seed 1 -Threads 1
         $model.Vocabulary.Tokens | Should -Be @('<unk>', 'a', ' ', 'b')

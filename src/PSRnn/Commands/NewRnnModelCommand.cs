@@ -40,6 +40,11 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     [Parameter]
     public int MinFrequency { get; set; } = 1;
 
+    /// <summary>A token appended after every line (pytorch/examples: &lt;eos&gt;); none by default.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string? LineEnd { get; set; }
+
     /// <summary>Seeds weight initialisation and the samplers; a random seed is drawn (and kept on the model) when absent.</summary>
     [Parameter]
     public long? Seed { get; set; }
@@ -60,9 +65,11 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     protected override void EndProcessing()
     {
         var device = ResolveDevice(Device)!.Value;
-        var textOptions = new TextOptions(Preprocessing, Tokenization, MinFrequency);
+        var textOptions = new TextOptions(Preprocessing, Tokenization, MinFrequency, LineEnd);
         var tokens = 0;
-        var vocabulary = Engine(() => Vocabulary is null ? textOptions.BuildVocabulary(Lines, out tokens) : PSRnn.Engine.Text.Vocabulary.FromList(Vocabulary));
+        // A listed vocabulary gets the line-end token too, or every line end would read as <unk>.
+        var listed = Vocabulary is null || LineEnd is null || Vocabulary.Contains(LineEnd) ? Vocabulary : [.. Vocabulary, LineEnd];
+        var vocabulary = Engine(() => listed is null ? textOptions.BuildVocabulary(Lines, out tokens) : PSRnn.Engine.Text.Vocabulary.FromList(listed));
         var seed = Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
         var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count, NumLayers, Dropout);
         var source = Vocabulary is null ? $"from {tokens} {Tokenization} tokens of text" : "from -Vocabulary";
