@@ -161,6 +161,13 @@ Describe 'The bad-input catalogue' {
         @{ Case = 'New-RnnModel -LineEnd <unk>'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'not <unk>'
             Action = { $text | New-RnnModel -LineEnd '<unk>' -Threads 1 } }
 
+        @{ Case = 'New-RnnModel -EmbeddingSize -1'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'EmbeddingSize is -1.*0 \(one-hot input\) or a positive'
+            Action = { $text | New-RnnModel -EmbeddingSize -1 -Threads 1 } }
+        @{ Case = 'New-RnnModel -TieWeights with one-hot input (-EmbeddingSize 0)'; Id = 'PSRnn.ParameterConflict'; Category = 'InvalidArgument'; Advice = 'must equal -HiddenSize \(16\); it is 0'
+            Action = { $text | New-RnnModel -TieWeights -HiddenSize 16 -Threads 1 } }
+        @{ Case = 'New-RnnModel -TieWeights with an embedding narrower than the hidden layer'; Id = 'PSRnn.ParameterConflict'; Category = 'InvalidArgument'; Advice = 'Give -EmbeddingSize 16'
+            Action = { $text | New-RnnModel -TieWeights -EmbeddingSize 8 -HiddenSize 16 -Threads 1 } }
+
         # --- Schedules that act on validation
         @{ Case = 'Invoke-RnnTraining -LearningRateDecay 0'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'LearningRateDecay is 0.*above 0 and at most 1'
             Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -ValidationFraction 0.2 -LearningRateDecay 0 } }

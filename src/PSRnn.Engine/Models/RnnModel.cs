@@ -56,6 +56,9 @@ public sealed class RnnModel : IDisposable
     public int HiddenSize => Spec.HiddenSize;
     public int NumLayers => Spec.NumLayers;
     public double Dropout => Spec.Dropout;
+    /// <summary>Width of the embedding layer 0 reads; 0 for one-hot input.</summary>
+    public int EmbeddingSize => Spec.EmbeddingSize;
+    public bool TieWeights => Spec.TieWeights;
     public int VocabularySize => Vocabulary.Count;
     public long ParameterCount { get; }
     public int EpochsTrained => history.Count;

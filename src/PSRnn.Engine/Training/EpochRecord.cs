@@ -37,6 +37,8 @@ public sealed record EpochRecord
     public OptimizerKind Optimizer { get; init; }
     public double WeightDecay { get; init; }
     public double Dropout { get; init; }
+    public int EmbeddingSize { get; init; }
+    public bool TieWeights { get; init; }
     public long Seed { get; init; }
     public int Threads { get; init; }
     public ComputeDevice Device { get; init; } = ComputeDevice.Cpu;

@@ -49,13 +49,13 @@ public static class Trainer
 
     /// <summary>
     /// A lower bound of a run's memory: weights, gradients and the last good epoch's copy (Adam adds
-    /// two moments), plus one minibatch's logits, their gradients and inputs (one-hot for fused layers)
+    /// two moments), plus one minibatch's logits, their gradients and inputs (one-hot for fused layers without an embedding)
     /// and the activations autograd keeps per step and layer.
     /// </summary>
     private static void RequireMemory(ModelSpec spec, TrainingOptions options) =>
         MemoryBudget.Require(() => checked(ModelSpec.BytesPerValue * (
                 spec.ParameterCount * (options.Optimizer == OptimizerKind.Adam ? 5 : 3)
-                + (long)options.BatchSize * options.NumSteps * (spec.VocabularySize * (spec.Implementation == Implementation.Fused ? 4L : 3L)
+                + (long)options.BatchSize * options.NumSteps * (spec.VocabularySize * (spec.Implementation == Implementation.Fused && !spec.HasEmbedding ? 4L : 3L)
                                                                  + (long)spec.NumLayers * spec.HiddenSize * spec.Gates * 2))),
             $"Training with batch size {options.BatchSize} and {options.NumSteps} steps",
             "Lower -BatchSize or -NumSteps, or train a smaller model.");

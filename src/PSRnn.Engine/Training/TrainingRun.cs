@@ -194,6 +194,8 @@ public sealed class TrainingRun : IDisposable
         Optimizer = Options.Optimizer,
         WeightDecay = Options.WeightDecay,
         Dropout = model.Dropout,
+        EmbeddingSize = model.EmbeddingSize,
+        TieWeights = model.TieWeights,
         Seed = model.Seed,
         Threads = model.Threads,
         Device = model.Device,

@@ -25,9 +25,17 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     [Parameter]
     public int NumLayers { get; set; } = 1;
 
-    /// <summary>Dropout between stacked layers (training only); needs NumLayers of 2 or more to matter.</summary>
+    /// <summary>Dropout between stacked layers (training only); embedding models also drop the embedding's and the top layer's outputs.</summary>
     [Parameter]
     public double Dropout { get; set; }
+
+    /// <summary>Width of an embedding layer before the first recurrent layer; 0: one-hot input. Default: 0 for Char, 200 for Word.</summary>
+    [Parameter]
+    public int? EmbeddingSize { get; set; }
+
+    /// <summary>The output layer uses the embedding matrix as its weight (needs -EmbeddingSize equal to -HiddenSize).</summary>
+    [Parameter]
+    public SwitchParameter TieWeights { get; set; }
 
     [Parameter]
     public Tokenization Tokenization { get; set; } = Tokenization.Char;
@@ -71,9 +79,11 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
         var listed = Vocabulary is null || LineEnd is null || Vocabulary.Contains(LineEnd) ? Vocabulary : [.. Vocabulary, LineEnd];
         var vocabulary = Engine(() => listed is null ? textOptions.BuildVocabulary(Lines, out tokens) : PSRnn.Engine.Text.Vocabulary.FromList(listed));
         var seed = Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
-        var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count, NumLayers, Dropout);
+        var embedding = EmbeddingSize ?? ModelSpec.DefaultEmbeddingSize(Tokenization == Tokenization.Word);
+        var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count, NumLayers, Dropout, embedding, TieWeights);
         var source = Vocabulary is null ? $"from {tokens} {Tokenization} tokens of text" : "from -Vocabulary";
-        WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}), vocabulary {vocabulary.Count} {source}, " +
+        var input = embedding > 0 ? $"an embedding of {embedding}{(TieWeights ? " tied to the output layer" : "")}" : "one-hot input";
+        WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}, {input}), vocabulary {vocabulary.Count} {source}, " +
                      $"seed {seed}, device {device}, {Threads} thread(s).");
         WriteVerbose(MklVendorGate.Description);
         WriteObject(Engine(() => new RnnModel(spec, vocabulary, textOptions, seed, device, Threads), spec));
