@@ -102,6 +102,8 @@ public class TextTests
         var options = new TextOptions(LineEnd: "<eos>");
         Assert.Equal(new[] { "a", " ", "b", "<eos>", "c", "<eos>" }, options.Tokenize(new[] { "A, b!", "c" }));
         Assert.Equal(new[] { "a", " ", "b" }, options.Tokenize(new[] { "A, b!", "c" }, maxTokens: 3));
+        // A prompt continues its last line: no line end after it.
+        Assert.Equal(new[] { "a", "<eos>", "c" }, options.Tokenize(new[] { "A", "c" }, endLastLine: false));
     }
 
     [Theory]

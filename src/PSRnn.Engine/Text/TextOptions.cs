@@ -18,10 +18,14 @@ public sealed record TextOptions(Preprocessing Preprocessing = Preprocessing.D2l
                 $"give a token without spaces that is not {Vocabulary.Unknown}, such as <eos>.");
     }
 
-    /// <summary>The text's tokens; <paramref name="maxTokens"/> &gt; 0 keeps only the first N (d2l's max_tokens).</summary>
-    public List<string> Tokenize(IEnumerable<string> lines, int maxTokens = 0)
+    /// <summary>
+    /// The text's tokens; <paramref name="maxTokens"/> &gt; 0 keeps only the first N (d2l's max_tokens).
+    /// <paramref name="endLastLine"/> false reads the text as a prompt to continue: no line end after its last line.
+    /// </summary>
+    public List<string> Tokenize(IEnumerable<string> lines, int maxTokens = 0, bool endLastLine = true)
     {
         var tokens = LineEnd is null ? Tokenizer.Tokenize(TextPreprocessor.Apply(lines, Preprocessing, Tokenization), Tokenization) : TokenizeLines(lines, maxTokens);
+        if (!endLastLine && LineEnd is not null && tokens.Count > 0 && tokens[^1] == LineEnd) tokens.RemoveAt(tokens.Count - 1);
         if (maxTokens > 0 && tokens.Count > maxTokens) tokens.RemoveRange(maxTokens, tokens.Count - maxTokens);
         return tokens;
     }
