@@ -9,8 +9,9 @@
     Test    builds, runs the xunit tests and the Pester tests (in a child pwsh), and ends with
             the line "tests: N passed, M failed" summed over both.
     Demo    builds and trains a character-level RNN on The Time Machine.
-    Bench   builds, then runs bench/Bench.ps1: PSRnn through its cmdlets against the PyTorch
-            reference (installs Debian's python3-torch when missing), side by side.
+    Bench   builds, then runs bench/Bench.ps1 (character level, d2l) and bench/WordBench.ps1 (word
+            level, pytorch/examples): PSRnn through its cmdlets against PyTorch references
+            (Bench.ps1 installs Debian's python3-torch when missing), side by side.
     Package builds, then packs out/PSRnn into out/packages/PSRnn.<version>.nupkg, installable with
             Install-PSResource from a local repository.
     Clean   removes out/ and every bin/ and obj/ folder.
@@ -162,8 +163,10 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
-    Invoke-ChildPwsh @('-File', (Join-Path $root 'bench/Bench.ps1'), '-ModulePath', $moduleDir)
-    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    foreach ($bench in 'Bench.ps1', 'WordBench.ps1') {
+        Invoke-ChildPwsh @('-File', (Join-Path $root "bench/$bench"), '-ModulePath', $moduleDir)
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
 }
 
 function Invoke-Clean {
