@@ -28,7 +28,7 @@ param(
     [string[]] $Only
 )
 $ErrorActionPreference = 'Stop'
-$python = '/usr/bin/python3'
+. (Join-Path $PSScriptRoot 'Common.ps1')
 
 # Each PSRnn configuration against the reference of the same cell; scratch GRU and LSTM meet PyTorch's
 # fused nn.GRU / nn.LSTM, its fastest way to compute the same cell.
@@ -55,14 +55,6 @@ function Assert-Reference {
     if ($LASTEXITCODE -ne 0) { throw 'apt-get install python3-torch libopenblas0-pthread failed.' }
 }
 
-# Starts a child pwsh the way this one was started (a dotnet local tool or a plain pwsh).
-function Invoke-Pwsh([string] $command) {
-    $process = [Environment]::ProcessPath
-    $prefix = @(if ((Split-Path -Leaf $process) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
-    & $process @prefix -NoProfile -NonInteractive -Command $command
-    if ($LASTEXITCODE -ne 0) { throw "A PSRnn run failed (exit $LASTEXITCODE)." }
-}
-
 function Get-Median([double[]] $values) {
     $sorted = $values | Sort-Object
     if ($sorted.Count % 2) { $sorted[[int][math]::Floor($sorted.Count / 2)] }
@@ -81,19 +73,6 @@ Import-Module '$ModulePath'
 @{ Speeds = @(`$epochs | Select-Object -Skip 1 | ForEach-Object TokensPerSecond); Perplexity = `$epochs[-1].Perplexity; PeakRss = `$rss } | ConvertTo-Json -Compress
 "@
     $json | Select-Object -Last 1 | ConvertFrom-Json
-}
-
-# The reference at its best: this project's machines set OPENBLAS_CORETYPE=Haswell and OPENBLAS_L2_SIZE
-# for old OpenBLAS builds; Debian's 0.3.21 without them picks its own kernel for this CPU (Cooperlake
-# on Zen 5), computes correctly (checked once per run) and runs faster. Unset for the reference only.
-function Invoke-Reference([string[]] $arguments, [hashtable] $environment = @{}) {
-    $saved = @{}
-    foreach ($name in @('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE') + @($environment.Keys)) {
-        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $environment[$name])
-    }
-    try { & $python @arguments 2>&1 }
-    finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
 }
 
 function Invoke-ReferenceRun($config, [int] $epochs) {
@@ -153,7 +132,7 @@ function Get-FlopsPerToken($config, [int] $vocabulary = 28) {
 if (-not (Test-Path -LiteralPath $DataPath)) { throw "The benchmark needs The Time Machine at $DataPath (-DataPath)." }
 Assert-Reference
 $gemm = Measure-Gemm
-$cpu = (Get-Content /proc/cpuinfo | Select-String '^model name\s*:\s*(.+)' | Select-Object -First 1).Matches[0].Groups[1].Value
+$cpu = Get-CpuName
 $family = (Get-Content /proc/cpuinfo | Select-String '^cpu family\s*:\s*(\d+)' | Select-Object -First 1).Matches[0].Groups[1].Value
 Write-Host ("CPU: {0} (family {1}), {2} logical processors; PSRnn threads: {3}; reference threads: {4}" -f $cpu, $family,
     [Environment]::ProcessorCount, $(if ($Threads -gt 0) { $Threads } else { 'module default' }), $ReferenceThreads)

@@ -28,26 +28,9 @@ param(
     [int] $LargeBatches = 200
 )
 $ErrorActionPreference = 'Stop'
-$python = '/usr/bin/python3'
+. (Join-Path $PSScriptRoot 'Common.ps1')
 $work = Join-Path $PSScriptRoot '../out/bench'
 New-Item -ItemType Directory -Force $work | Out-Null
-
-function Invoke-Pwsh([string] $command) {
-    $process = [Environment]::ProcessPath
-    $prefix = @(if ((Split-Path -Leaf $process) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
-    & $process @prefix -NoProfile -NonInteractive -Command $command
-    if ($LASTEXITCODE -ne 0) { throw "A PSRnn run failed (exit $LASTEXITCODE)." }
-}
-
-# As in Bench.ps1: the reference runs with OpenBLAS choosing its own kernel for this CPU.
-function Invoke-Reference([string[]] $arguments) {
-    $saved = @{}
-    foreach ($name in 'OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE') { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $null) }
-    try { $out = & $python (Join-Path $PSScriptRoot 'reference_word_lm.py') @arguments 2>&1 }
-    finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
-    if ($LASTEXITCODE -ne 0) { throw "The reference failed: $out" }
-    $out
-}
 
 function Get-Corpus([int] $tokens, [int] $vocabulary) {
     $folder = Join-Path $work "zipf-$tokens-$vocabulary"
@@ -75,7 +58,8 @@ Import-Module '$ModulePath'
 function Invoke-ReferenceRun([string] $folder, [int] $epochs, [int] $seed, [int] $maxBatches = 0) {
     $arguments = @('--data', $folder, '--epochs', $epochs, '--seed', $seed, '--threads', 1, '--max-batches', $maxBatches, '--csv')
     if ($Tied) { $arguments += '--tied' }
-    $out = Invoke-Reference $arguments
+    $out = Invoke-Reference (@(Join-Path $PSScriptRoot 'reference_word_lm.py') + $arguments)
+    if ($LASTEXITCODE -ne 0) { throw "The reference failed: $out" }
     $rows = @($out | Where-Object { "$_" -match '^\d+,' } | ForEach-Object { , ("$_" -split ',') })
     $summary = "$($out | Where-Object { "$_" -match 'peak_rss_mib=' } | Select-Object -Last 1)"
     [pscustomobject]@{
@@ -86,7 +70,7 @@ function Invoke-ReferenceRun([string] $folder, [int] $epochs, [int] $seed, [int]
     }
 }
 
-$cpu = (Get-Content /proc/cpuinfo | Select-String '^model name\s*:\s*(.+)' | Select-Object -First 1).Matches[0].Groups[1].Value
+$cpu = Get-CpuName
 Write-Host "CPU: $cpu, $([Environment]::ProcessorCount) logical processors; one thread on each side."
 $folder = if ($DataPath) { (Resolve-Path $DataPath).Path } else { Get-Corpus $Tokens $Vocabulary }
 Write-Host "Corpus: $folder; 2-layer LSTM, embedding 200, hidden 200, dropout 0.2$(if ($Tied) { ', tied' }); lr 20 / 4, clip 0.25, batch 20 x 35"
