@@ -90,6 +90,6 @@ public sealed record ModelSpec(CellType CellType, Implementation Implementation,
     /// <summary>Refuses, before anything is allocated, a model whose weights alone would not fit in memory.</summary>
     public void RequireMemory() =>
         MemoryBudget.Require(() => checked(ParameterCount * BytesPerValue),
-            $"A {Implementation} {CellType} with {NumLayers} layer(s) of {HiddenSize} and a vocabulary of {VocabularySize}",
-            "Lower -HiddenSize or -NumLayers (or raise -MinFrequency to shrink the vocabulary).");
+            $"A {Implementation} {CellType} with {NumLayers} layer(s) of {HiddenSize}{(HasEmbedding ? $", an embedding of {EmbeddingSize}" : "")} and a vocabulary of {VocabularySize}",
+            $"Lower {(HasEmbedding ? "-EmbeddingSize, " : "")}-HiddenSize or -NumLayers (or raise -MinFrequency to shrink the vocabulary).");
 }

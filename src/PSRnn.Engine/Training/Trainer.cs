@@ -33,6 +33,7 @@ public static class Trainer
         {
             prepared = data();
             RequireMemory(model.Spec, options);
+            if (prepared.ValidationTokens is { } held) RequireValidationMemory(model.Spec, options, held);
             var checkpoint = options.CheckpointPath is null ? null : ModelFile.CheckTarget(options.CheckpointPath, WriteRule.ReplaceModelFile, probe: true);
             var best = options.BestModelPath is null ? null : ModelFile.CheckTarget(options.BestModelPath, WriteRule.ReplaceModelFile, probe: true);
             if (checkpoint is not null && checkpoint == best)
@@ -59,6 +60,12 @@ public static class Trainer
                                                                  + (long)spec.NumLayers * spec.HiddenSize * spec.Gates * 2))),
             $"Training with batch size {options.BatchSize} and {options.NumSteps} steps",
             "Lower -BatchSize or -NumSteps, or train a smaller model.");
+
+    /// <summary>One validation step holds logits and their softmax for every stream: streams x vocabulary values, twice.</summary>
+    private static void RequireValidationMemory(ModelSpec spec, TrainingOptions options, long tokens) =>
+        MemoryBudget.Require(() => checked(ModelSpec.BytesPerValue * 3 * Math.Min(options.ValidationBatchSize, Math.Max(1, tokens / 2)) * (long)spec.VocabularySize),
+            $"Validation in {options.ValidationBatchSize:N0} streams over a vocabulary of {spec.VocabularySize:N0}",
+            "Lower -ValidationBatchSize (pytorch/examples uses 10).");
 
     /// <summary>A fixed mix of seed and epoch (HashCode.Combine is randomised per process, so not that).</summary>
     public static int EpochSeed(long seed, int epoch)
