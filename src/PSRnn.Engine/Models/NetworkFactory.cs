@@ -22,6 +22,7 @@ internal static class NetworkFactory
     /// </summary>
     public static RecurrentNetwork Create(ModelSpec spec, long seed, Device device, ScalarType dtype = ScalarType.Float32)
     {
+        NativeHeap.RetainFreedMemory();
         using var init = new WeightInit(seed, dtype, device);
         return spec.Implementation switch
         {

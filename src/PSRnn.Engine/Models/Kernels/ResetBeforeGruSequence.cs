@@ -29,13 +29,14 @@ internal sealed class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGr
         var gates = SequenceBuffers.OwnCopy(projected);
         var states = SequenceBuffers.States(initial, steps);
         var reset = empty_like(states.narrow(0, 1, steps));
+        var (zr, z, r, candidate) = (gates.narrow(2, 0, 2 * h).unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0), gates.narrow(2, 2 * h, h).unbind(0));
+        var (stateSteps, resetSteps) = (states.unbind(0), reset.unbind(0));
         for (var t = 0; t < steps; t++)
         {
-            var (g, previous, resetT) = (gates[t], states[t], reset[t]);
-            var zr = g.narrow(1, 0, 2 * h).addmm_(previous, gateWeights).sigmoid_();
-            resetT.copy_(previous).mul_(zr.narrow(1, h, h));
-            var candidate = g.narrow(1, 2 * h, h).addmm_(resetT, candidateWeight).tanh_();
-            states[t + 1].copy_(candidate).lerp_(previous, zr.narrow(1, 0, h));
+            zr[t].addmm_(stateSteps[t], gateWeights).sigmoid_();
+            resetSteps[t].copy_(stateSteps[t]).mul_(r[t]);
+            candidate[t].addmm_(resetSteps[t], candidateWeight).tanh_();
+            stateSteps[t + 1].copy_(candidate[t]).lerp_(stateSteps[t], z[t]);
         }
         ctx.save_for_backward(new List<Tensor> { gates, reset, states.detach(), gateWeights.detach(), candidateWeight.detach() });
         return new List<Tensor> { states.narrow(0, 1, steps), states[steps].clone() };
@@ -50,24 +51,29 @@ internal sealed class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGr
         var (z, r, candidate) = (gates.narrow(2, 0, h), gates.narrow(2, h, h), gates.narrow(2, 2 * h, h));
         var previous = states.narrow(0, 0, steps);
 
-        // Factors that depend on the forward values only, for all steps at once:
-        // dH_t -> candidate's pre-activation, dH_t -> Z's, d(R ⊙ H) -> R's.
-        var toCandidate = (1 - z) * (1 - candidate.square());
-        var toUpdate = (previous - candidate) * z * (1 - z);
-        var toReset = previous * r * (1 - r);
+        // Each slot first holds a factor that depends on the forward values only (built in place for all
+        // steps; x.addcmul_(x, y, −1) is x(1 − y)), then, scaled in the loop, that pre-activation's gradient:
+        // dH_t -> candidate's (1 − H~²)(1 − Z), dH_t -> Z's (H − H~) Z(1 − Z), d(R ⊙ H) -> R's H R(1 − R).
+        var preActivation = empty_like(gates);
+        var (toZ, toR, toCandidate) = (preActivation.narrow(2, 0, h), preActivation.narrow(2, h, h), preActivation.narrow(2, 2 * h, h));
+        toCandidate.copy_(candidate).mul_(candidate).neg_().add_(1);
+        toCandidate.addcmul_(toCandidate, z, -1);
+        toZ.copy_(previous).sub_(candidate).mul_(z);
+        toZ.addcmul_(toZ, z, -1);
+        toR.copy_(previous).mul_(r);
+        toR.addcmul_(toR, r, -1);
 
         var dh = SequenceBuffers.StepGradients(grad_outputs[0], grad_outputs[1]);
-        var preActivation = empty_like(gates);
-        Tensor initialGradient = null!;
+        var (dhSteps, zSteps, rSteps) = (dh.unbind(0), z.unbind(0), r.unbind(0));
+        var (dZr, dZ, dR, dCandidate) = (preActivation.narrow(2, 0, 2 * h).unbind(0), toZ.unbind(0), toR.unbind(0), toCandidate.unbind(0));
+        var initialGradient = empty_like(dhSteps[0]);
         for (var t = steps - 1; t >= 0; t--)
         {
-            var (dhT, dT) = (dh[t], preActivation[t]);
-            var dCandidate = dT.narrow(1, 2 * h, h).copy_(dhT).mul_(toCandidate[t]);
-            var dReset = dCandidate.mm(candidateWeightT);
-            dT.narrow(1, h, h).copy_(dReset).mul_(toReset[t]);
-            dT.narrow(1, 0, h).copy_(dhT).mul_(toUpdate[t]);
-            var into = t > 0 ? dh[t - 1] : initialGradient = zeros_like(dhT);
-            into.addcmul_(dhT, z[t], 1).addcmul_(dReset, r[t], 1).addmm_(dT.narrow(1, 0, 2 * h), gateWeightsT);
+            var dReset = dCandidate[t].mul_(dhSteps[t]).mm(candidateWeightT);
+            dR[t].mul_(dReset);
+            dZ[t].mul_(dhSteps[t]);
+            var into = t > 0 ? dhSteps[t - 1].addcmul_(dhSteps[t], zSteps[t], 1) : initialGradient.copy_(dhSteps[t]).mul_(zSteps[t]);
+            into.addcmul_(dReset, rSteps[t], 1).addmm_(dZr[t], gateWeightsT);
         }
         var flat = preActivation.view(-1, 3 * h);
         var gateGradient = SequenceBuffers.Previous(states).t().mm(flat.narrow(1, 0, 2 * h));

@@ -30,7 +30,8 @@ internal sealed class TanhRnnSequence : MultiTensorFunction<TanhRnnSequence>
         var states = SequenceBuffers.States(initial, steps);
         var outputs = states.narrow(0, 1, steps);
         outputs.copy_(projected);
-        for (var t = 0; t < steps; t++) states[t + 1].addmm_(states[t], right).tanh_();
+        var stateSteps = states.unbind(0);
+        for (var t = 0; t < steps; t++) stateSteps[t + 1].addmm_(stateSteps[t], right).tanh_();
         // Detached aliases: saving the outputs themselves would make the node hold its own outputs' history.
         ctx.save_for_backward(new List<Tensor> { states.detach(), weight.detach() });
         ctx.save_data("outByIn", outByIn);
@@ -45,13 +46,14 @@ internal sealed class TanhRnnSequence : MultiTensorFunction<TanhRnnSequence>
         var rightT = SequenceBuffers.RightFactor(weight, outByIn).t();
         // Becomes dZ in place, step by step from the last; 1 − H² for all steps in one pass first.
         var dz = SequenceBuffers.StepGradients(grad_outputs[0], grad_outputs[1]);
-        var slope = states.narrow(0, 1, steps).square().neg_().add_(1);
+        var slope = states.narrow(0, 1, steps).square().neg_().add_(1).unbind(0);
+        var dzSteps = dz.unbind(0);
         for (var t = steps - 1; t >= 0; t--)
         {
-            dz[t].mul_(slope[t]);
-            if (t > 0) dz[t - 1].addmm_(dz[t], rightT);
+            dzSteps[t].mul_(slope[t]);
+            if (t > 0) dzSteps[t - 1].addmm_(dzSteps[t], rightT);
         }
-        var initialGradient = dz[0].mm(rightT);
+        var initialGradient = dzSteps[0].mm(rightT);
         var weightGradient = SequenceBuffers.WeightGradient(SequenceBuffers.Previous(states), dz.view(-1, dz.size(2)), outByIn);
         return new List<Tensor> { dz, initialGradient, weightGradient, null! };
     }
