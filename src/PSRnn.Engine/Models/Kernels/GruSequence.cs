@@ -56,7 +56,7 @@ internal sealed class GruSequence : MultiTensorFunction<GruSequence>
         var (gates, newGate, states, weight) = (saved[0], saved[1], saved[2], saved[3]);
         var outByIn = (bool)ctx.get_data("outByIn");
         long steps = gates.size(0), batch = gates.size(1), h = states.size(2);
-        var rightT = SequenceBuffers.RightFactor(weight, outByIn).t();
+        var rightT = SequenceBuffers.RightFactor(weight, outByIn, transposed: true);
         var (r, z, n) = (gates.narrow(2, 0, h), gates.narrow(2, h, h), gates.narrow(2, 2 * h, h));
         var previous = states.narrow(0, 0, steps);
 

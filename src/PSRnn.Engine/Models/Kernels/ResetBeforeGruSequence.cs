@@ -26,6 +26,7 @@ internal sealed class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGr
     {
         var (projected, initial, gateWeights, candidateWeight) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3]);
         long steps = projected.size(0), h = initial.size(1);
+        (gateWeights, candidateWeight) = (gateWeights.contiguous(), candidateWeight.contiguous());
         var gates = SequenceBuffers.OwnCopy(projected);
         var states = SequenceBuffers.States(initial, steps);
         var reset = empty_like(states.narrow(0, 1, steps));
@@ -47,7 +48,7 @@ internal sealed class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGr
         var saved = ctx.get_saved_variables();
         var (gates, reset, states, gateWeights, candidateWeight) = (saved[0], saved[1], saved[2], saved[3], saved[4]);
         long steps = gates.size(0), h = states.size(2);
-        var (gateWeightsT, candidateWeightT) = (gateWeights.t(), candidateWeight.t());
+        var (gateWeightsT, candidateWeightT) = (gateWeights.t().contiguous(), candidateWeight.t().contiguous());
         var (z, r, candidate) = (gates.narrow(2, 0, h), gates.narrow(2, h, h), gates.narrow(2, 2 * h, h));
         var previous = states.narrow(0, 0, steps);
 

@@ -43,7 +43,7 @@ internal sealed class TanhRnnSequence : MultiTensorFunction<TanhRnnSequence>
         var saved = ctx.get_saved_variables();
         var (states, weight, outByIn) = (saved[0], saved[1], (bool)ctx.get_data("outByIn"));
         var steps = states.size(0) - 1;
-        var rightT = SequenceBuffers.RightFactor(weight, outByIn).t();
+        var rightT = SequenceBuffers.RightFactor(weight, outByIn, transposed: true);
         // Becomes dZ in place, step by step from the last; 1 − H² for all steps in one pass first.
         var dz = SequenceBuffers.StepGradients(grad_outputs[0], grad_outputs[1]);
         var slope = states.narrow(0, 1, steps).square().neg_().add_(1).unbind(0);
