@@ -9,7 +9,8 @@ namespace PSRnn.Engine.Models;
 /// over one-hot inputs, then a Linear layer. Parameters are named "rnn.*" and "output.*".
 /// PyTorch's default initialisation, U(−1/√hidden, 1/√hidden) for every parameter (the recurrent
 /// layer's rule, and the Linear layer's too since its fan-in is the hidden size), drawn from the
-/// model's own generator.
+/// model's own generator. On the CPU the RNN and GRU run as sequence kernels on the module's own
+/// parameters, so names, shapes and saved models are libtorch's whichever code runs them.
 /// </summary>
 internal sealed class FusedNetwork : RecurrentNetwork
 {

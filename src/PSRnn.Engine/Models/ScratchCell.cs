@@ -8,8 +8,8 @@ namespace PSRnn.Engine.Models;
 /// W_x{g} (input, hidden), W_h{g} (hidden, hidden) and b_{g} (hidden), weights from N(0, 0.01²) and
 /// zero biases, named and ordered as in d2l; the network registers them (with a layer prefix).
 /// The input projections X W_x* + b_* of every step are computed before the time loop in one
-/// lookup or one matmul over the gates side by side; the loop does only the hidden-side work (for
-/// the RNN and GRU a sequence kernel, whose backward pass gives each weight gradient in one GEMM).
+/// lookup or one matmul over the gates side by side; the time loop, a sequence kernel, does only the
+/// hidden-side work (and its backward pass gives each weight gradient in one GEMM).
 /// </summary>
 internal abstract class ScratchCell
 {

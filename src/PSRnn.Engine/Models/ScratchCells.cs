@@ -2,10 +2,8 @@ using static TorchSharp.torch;
 
 namespace PSRnn.Engine.Models;
 
-// The three cells of d2l's from-scratch sections. The RNN and GRU run as sequence kernels (custom
-// autograd functions); the LSTM runs step by step through libtorch's autograd. Gates computed side by
-// side are taken apart with chunk (whose backward is one cat, where narrow's is a zero-filled copy per
-// view), and activations run in place on a fresh addmm result (whose backward needs only its inputs).
+// The three cells of d2l's from-scratch sections, each run as a sequence kernel (a custom autograd
+// function over all steps, whose backward pass gives each weight gradient in one GEMM).
 
 /// <summary>H = tanh(X W_xh + H W_hh + b_h).</summary>
 internal sealed class ScratchRnnCell(long inputSize, long hiddenSize, WeightInit init)
@@ -49,19 +47,8 @@ internal sealed class ScratchLstmCell(long inputSize, long hiddenSize, WeightIni
     public override Tensor Run(Tensor projected, Tensor[] state)
     {
         // All four hidden-side matrices side by side: one matmul per step.
-        var hidden = Side(HiddenWeights);
-        var steps = projected.unbind(0);
-        var outputs = new Tensor[steps.Length];
-        for (var t = 0; t < steps.Length; t++) outputs[t] = Step(steps[t], state, hidden);
-        return stack(outputs);
-    }
-
-    private static Tensor Step(Tensor projected, Tensor[] state, Tensor hidden)
-    {
-        var gates = projected.addmm(state[0], hidden).chunk(4, 1);
-        var (i, f, o, candidate) = (gates[0].sigmoid(), gates[1].sigmoid(), gates[2].sigmoid(), gates[3].tanh());
-        // F ⊙ C + I ⊙ C~, accumulating into the fresh product (mul's backward needs only its inputs).
-        var c = state[1] = (f * state[1]).addcmul_(i, candidate, 1);
-        return state[0] = o * c.tanh();
+        var (outputs, hidden, cell) = LstmSequence.Run(projected, state[0], state[1], Side(HiddenWeights), outByIn: false, libTorchOrder: false);
+        (state[0], state[1]) = (hidden, cell);
+        return outputs;
     }
 }
