@@ -7,7 +7,7 @@ namespace PSRnn.Engine.Models;
 /// the system; a training step frees and re-allocates the same few megabytes of sequence buffers every
 /// batch, and the page faults on the fresh pages then cost as much as the step's GEMMs (a GRU 256 step:
 /// ~1,800 faults, a quarter of its time). So large blocks up to 32 MB come from the heap, and up to
-/// 256 MB of freed memory stays in the process for the next batch. Memory use stays at its peak
+/// 64 MB of freed memory stays in each of glibc's arenas for the next batch. Memory use stays near its peak
 /// instead of going up and down (flat across epochs). Linux with glibc only; nothing elsewhere.
 /// </summary>
 internal static class NativeHeap
@@ -20,7 +20,7 @@ internal static class NativeHeap
         if (!OperatingSystem.IsLinux() || Interlocked.Exchange(ref applied, 1) == 1) return;
         try
         {
-            mallopt(TrimThreshold, 256 << 20);
+            mallopt(TrimThreshold, 64 << 20);
             mallopt(MmapThreshold, 32 << 20);
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
