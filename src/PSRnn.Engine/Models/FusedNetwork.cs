@@ -13,7 +13,8 @@ namespace PSRnn.Engine.Models;
 /// (the recurrent layer's rule, and the Linear layer's too since its fan-in is the hidden size).
 /// Embedding models: pytorch/examples' word_language_model rule: embedding and output weights
 /// U(−0.1, 0.1), output bias 0, the recurrent layer's default as above. All drawn from the model's
-/// own generator.
+/// own generator. On the CPU the RNN and GRU run as sequence kernels on the module's own
+/// parameters, so names, shapes and saved models are libtorch's whichever code runs them.
 /// </summary>
 internal sealed class FusedNetwork : RecurrentNetwork
 {
@@ -50,6 +51,9 @@ internal sealed class FusedNetwork : RecurrentNetwork
 
     public override (Tensor TopHidden, Tensor State) RunLayers(Tensor inputs, Tensor state)
     {
+        // On the CPU the RNN and GRU run as sequence kernels on the module's own parameters; libtorch's
+        // layer still runs the LSTM (through oneDNN, which the kernels do not beat) and CUDA (cuDNN).
+        if (Spec.CellType != CellType.Lstm && Device.type == DeviceType.CPU) return RunKernels(inputs, state);
         var features = embedding is null
             ? nn.functional.one_hot(inputs, Spec.VocabularySize).to(state.dtype)
             : Drop(embedding.call(inputs));
@@ -65,6 +69,34 @@ internal sealed class FusedNetwork : RecurrentNetwork
             default:
                 return ((RNN)rnn).call(features, state);
         }
+    }
+
+    /// <summary>
+    /// libtorch's layer equations over its parameters weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k},
+    /// bias_hh_l{k}: input projections of every step at once (a row lookup for one-hot tokens, one
+    /// GEMM for embeddings and above), then the kernel; dropout between layers in training mode, as
+    /// libtorch applies it.
+    /// </summary>
+    private (Tensor TopHidden, Tensor State) RunKernels(Tensor inputs, Tensor state)
+    {
+        long steps = inputs.size(0), batch = inputs.size(1);
+        var finals = new Tensor[Spec.NumLayers];
+        Tensor outputs = null!;
+        for (var k = 0; k < Spec.NumLayers; k++)
+        {
+            Parameter Weight(string name) => rnn.get_parameter($"{name}_l{k}") ?? throw new InvalidOperationException($"{name}_l{k} is missing.");
+            var (inputWeight, hiddenWeight, inputBias, hiddenBias) = (Weight("weight_ih"), Weight("weight_hh"), Weight("bias_ih"), Weight("bias_hh"));
+            // The RNN's two biases both add to the pre-activation; the GRU's hidden bias sits inside r ⊙ (…).
+            var bias = Spec.CellType == CellType.Rnn ? inputBias + hiddenBias : inputBias;
+            var projected = k > 0 ? bias.addmm(Drop(outputs).reshape(-1, Spec.HiddenSize), inputWeight.t())
+                : embedding is null ? inputWeight.t().index_select(0, inputs.reshape(-1)).add_(bias)
+                : bias.addmm(Drop(embedding.call(inputs)).reshape(-1, Spec.EmbeddingSize), inputWeight.t());
+            projected = projected.view(steps, batch, -1);
+            (outputs, finals[k]) = Spec.CellType == CellType.Rnn
+                ? TanhRnnSequence.Run(projected, state[k], hiddenWeight, outByIn: true)
+                : GruSequence.Run(projected, state[k], hiddenWeight, hiddenBias, outByIn: true);
+        }
+        return (outputs, stack(finals));
     }
 
     public override Tensor Logits(Tensor outputs) =>

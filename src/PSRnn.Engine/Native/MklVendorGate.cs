@@ -55,7 +55,7 @@ public static class MklVendorGate
         _ => "oneMKL: libtorch not loaded yet.",
     };
 
-    /// <summary>True when <see cref="SwitchVariable"/> asks for the shim to stay off.</summary>
+    /// <summary>True when a switch variable (<see cref="SwitchVariable"/>, <see cref="NativeHeap.SwitchVariable"/>) asks for its tuning to stay off.</summary>
     public static bool IsTurnedOff(string? value) =>
         value?.Trim().ToLowerInvariant() is "0" or "off" or "false" or "no";
 

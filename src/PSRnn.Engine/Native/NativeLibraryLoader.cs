@@ -42,6 +42,7 @@ public static class NativeLibraryLoader
             if (IsLoaded) return;
             // Must precede libtorch_cpu.so: its PLT binds to the first definition in the global scope.
             MklVendorGate.Apply(mklVendorShimPath ?? Path.Combine(directory, MklVendorGate.ShimFileName));
+            NativeHeap.RetainFreedMemory();
             foreach (var (linux, windows, required) in LoadOrder)
             {
                 var path = Path.Combine(directory, OperatingSystem.IsWindows() ? windows : linux);
