@@ -9,8 +9,9 @@
     Test    builds, runs the xunit tests and the Pester tests (in a child pwsh), and ends with
             the line "tests: N passed, M failed" summed over both.
     Demo    builds and trains a character-level RNN on The Time Machine.
-    Bench   builds, then runs bench/Bench.ps1: PSRnn through its cmdlets against the PyTorch
-            reference (installs Debian's python3-torch when missing), side by side.
+    Bench   builds, then runs bench/Bench.ps1 (character level, d2l) and bench/WordBench.ps1 (word
+            level, pytorch/examples): PSRnn through its cmdlets against PyTorch references
+            (Bench.ps1 installs Debian's python3-torch when missing), side by side.
     Package builds, then packs out/PSRnn into out/packages/PSRnn.<version>.nupkg, installable with
             Install-PSResource from a local repository.
     Clean   removes out/ and every bin/ and obj/ folder.
@@ -60,6 +61,7 @@ function Invoke-Build {
     Remove-Item (Join-Path $moduleDir 'System.Management.Automation.dll'), (Join-Path $moduleDir '*.pdb') -ErrorAction Ignore
     Copy-Item (Join-Path $root 'module/*'), (Join-Path $root 'LICENSE') $moduleDir -Recurse
     if ($IsLinux) { Repair-LibTorchSharp }
+    if ($IsLinux -and [Runtime.InteropServices.RuntimeInformation]::OSArchitecture -eq 'X64') { Write-MklVendorShim }
     Build-Help
     Write-Host "Module published to $moduleDir"
 }
@@ -82,6 +84,15 @@ function Repair-LibTorchSharp {
     $out = dotnet $tool weaken-missing-versions (Join-Path $moduleDir 'libLibTorchSharp.so')
     if ($LASTEXITCODE -ne 0) { throw "Patching libLibTorchSharp.so failed: $out" }
     Write-Host "libLibTorchSharp.so: $out"
+}
+
+# oneMKL inside libtorch_cpu.so runs its slow generic paths unless the CPU says it is Intel's; the
+# module answers that one check on other x86-64 CPUs with this 4 KB shared object (MklVendorGate).
+function Write-MklVendorShim {
+    $tool = Join-Path $root "build/PSRnn.Build/bin/$Configuration/net10.0/PSRnn.Build.dll"
+    $out = dotnet $tool write-mkl-vendor-shim (Join-Path $moduleDir 'libpsrnn_mkl_vendor.so')
+    if ($LASTEXITCODE -ne 0) { throw "Writing the oneMKL vendor shim failed: $out" }
+    Write-Host "oneMKL vendor shim: $out"
 }
 
 # Starts a child pwsh the same way this one was started (a dotnet local tool or a plain pwsh).
@@ -152,8 +163,10 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
-    Invoke-ChildPwsh @('-File', (Join-Path $root 'bench/Bench.ps1'), '-ModulePath', $moduleDir)
-    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    foreach ($bench in 'Bench.ps1', 'WordBench.ps1') {
+        Invoke-ChildPwsh @('-File', (Join-Path $root "bench/$bench"), '-ModulePath', $moduleDir)
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
 }
 
 function Invoke-Clean {

@@ -2,7 +2,7 @@
 .SYNOPSIS
     PSRnn against the PyTorch reference on the same machine, side by side.
 .DESCRIPTION
-    For each configuration (d2l's: char level, The Time Machine's first 10,000 characters, batch 32,
+    For each configuration (d2l's: char level, all of The Time Machine unless -MaxTokens, batch 32,
     35 steps, lr 1, clip 1, sequential), alternates a PSRnn run through the cmdlets and a run of
     bench/reference_pytorch.py, each in its own process, and prints: tokens/s on both sides and
     their ratio, perplexity after the same epochs, peak RSS, and a roofline: the tokens/s that this
@@ -19,21 +19,26 @@ param(
     [string] $DataPath = (Join-Path $PSScriptRoot '../../shared/data/timemachine.txt'),
     [int] $Epochs = 5,
     [int] $Rounds = 2,
-    [int] $RssEpochs = 50,
+    # Tokens of the corpus per epoch; 0 = all of The Time Machine (170,580).
+    [int] $MaxTokens = 0,
+    [int] $RssEpochs = 60,
     # PSRnn's threads: 0 leaves the module's default, as a user would. PyTorch runs with 1, its fastest here.
     [int] $Threads = 0,
     [int] $ReferenceThreads = 1,
     [string[]] $Only
 )
 $ErrorActionPreference = 'Stop'
-$python = '/usr/bin/python3'
+. (Join-Path $PSScriptRoot 'Common.ps1')
 
+# Each PSRnn configuration against the reference of the same cell; scratch GRU and LSTM meet PyTorch's
+# fused nn.GRU / nn.LSTM, its fastest way to compute the same cell.
 $configs = @(
-    @{ Name = 'Scratch RNN 512'; Implementation = 'Scratch'; CellType = 'Rnn'; Hidden = 512; Reference = 'scratch' }
-    @{ Name = 'Fused RNN 256'; Implementation = 'Fused'; CellType = 'Rnn'; Hidden = 256; Reference = 'rnn' }
     @{ Name = 'Fused RNN 512'; Implementation = 'Fused'; CellType = 'Rnn'; Hidden = 512; Reference = 'rnn' }
+    @{ Name = 'Scratch RNN 512'; Implementation = 'Scratch'; CellType = 'Rnn'; Hidden = 512; Reference = 'scratch' }
     @{ Name = 'Fused GRU 256'; Implementation = 'Fused'; CellType = 'Gru'; Hidden = 256; Reference = 'gru' }
+    @{ Name = 'Scratch GRU 256'; Implementation = 'Scratch'; CellType = 'Gru'; Hidden = 256; Reference = 'gru' }
     @{ Name = 'Fused LSTM 256'; Implementation = 'Fused'; CellType = 'Lstm'; Hidden = 256; Reference = 'lstm' }
+    @{ Name = 'Scratch LSTM 256'; Implementation = 'Scratch'; CellType = 'Lstm'; Hidden = 256; Reference = 'lstm' }
 ) | Where-Object { -not $Only -or $_.Name -in $Only }
 
 # Debian's python3-torch calls whatever libblas.so.3 the alternatives system picks; without OpenBLAS
@@ -50,14 +55,6 @@ function Assert-Reference {
     if ($LASTEXITCODE -ne 0) { throw 'apt-get install python3-torch libopenblas0-pthread failed.' }
 }
 
-# Starts a child pwsh the way this one was started (a dotnet local tool or a plain pwsh).
-function Invoke-Pwsh([string] $command) {
-    $process = [Environment]::ProcessPath
-    $prefix = @(if ((Split-Path -Leaf $process) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
-    & $process @prefix -NoProfile -NonInteractive -Command $command
-    if ($LASTEXITCODE -ne 0) { throw "A PSRnn run failed (exit $LASTEXITCODE)." }
-}
-
 function Get-Median([double[]] $values) {
     $sorted = $values | Sort-Object
     if ($sorted.Count % 2) { $sorted[[int][math]::Floor($sorted.Count / 2)] }
@@ -71,7 +68,7 @@ Import-Module '$ModulePath'
 `$text = Get-RnnCorpus -Path '$DataPath'
 `$threads = if ($threads -gt 0) { $threads } else { [PSRnn.Engine.Models.Devices]::DefaultThreads }
 `$model = `$text | New-RnnModel -CellType $($config.CellType) -Implementation $($config.Implementation) -HiddenSize $($config.Hidden) -Seed 0 -Threads `$threads
-`$epochs = @(`$text | Invoke-RnnTraining -Model `$model -Epochs $epochs -MaxTokens 10000 -BatchSize 32 -NumSteps 35 -LearningRate 1 -GradientClip 1 -Sampling Sequential)
+`$epochs = @(`$text | Invoke-RnnTraining -Model `$model -Epochs $epochs -MaxTokens $MaxTokens -BatchSize 32 -NumSteps 35 -LearningRate 1 -GradientClip 1 -Sampling Sequential)
 `$rss = [long]((Get-Content /proc/self/status | Select-String '^VmHWM:\s+(\d+)').Matches[0].Groups[1].Value) * 1KB
 @{ Speeds = @(`$epochs | Select-Object -Skip 1 | ForEach-Object TokensPerSecond); Perplexity = `$epochs[-1].Perplexity; PeakRss = `$rss } | ConvertTo-Json -Compress
 "@
@@ -79,9 +76,9 @@ Import-Module '$ModulePath'
 }
 
 function Invoke-ReferenceRun($config, [int] $epochs) {
-    $out = & $python (Join-Path $PSScriptRoot 'reference_pytorch.py') --model $config.Reference --hidden $config.Hidden `
-        --epochs $epochs --max-tokens 10000 --batch-size 32 --num-steps 35 --lr 1 --clip 1 --sampling sequential `
-        --threads $ReferenceThreads --seed 0 --data $DataPath --csv 2>&1
+    $out = Invoke-Reference @((Join-Path $PSScriptRoot 'reference_pytorch.py'), '--model', $config.Reference, '--hidden', $config.Hidden,
+        '--epochs', $epochs, '--max-tokens', $MaxTokens, '--batch-size', 32, '--num-steps', 35, '--lr', 1, '--clip', 1,
+        '--sampling', 'sequential', '--threads', $ReferenceThreads, '--seed', 0, '--data', $DataPath, '--csv')
     if ($LASTEXITCODE -ne 0) { throw "The PyTorch reference failed: $out" }
     $rows = @($out | Where-Object { $_ -match '^\d+,' } | ForEach-Object { , ($_ -split ',') })
     $summary = $out | Where-Object { $_ -match 'peak_rss_mib=([\d.]+)' } | Select-Object -Last 1
@@ -106,16 +103,23 @@ foreach (`$i in 1..`$n) { `$c = [TorchSharp.torch]::mm(`$a, `$b); `$c.Dispose() 
     [double]($value | Select-Object -Last 1)
 }
 
-# The same GEMM through the reference's BLAS (OpenBLAS): the best rate this machine offers for the shape.
+# The same GEMM through the reference's BLAS, with the kernel OpenBLAS chose (OPENBLAS_VERBOSE=2 prints
+# "Core: ...") and its float32 result checked against float64 once.
 function Measure-ReferenceGemm {
-    $code = 'import time, torch' + [Environment]::NewLine +
-        "torch.set_num_threads($ReferenceThreads); a = torch.randn(32, 512); b = torch.randn(512, 512)" + [Environment]::NewLine +
-        'for _ in range(200): a @ b' + [Environment]::NewLine +
-        't = time.perf_counter()' + [Environment]::NewLine +
-        'for _ in range(4000): a @ b' + [Environment]::NewLine +
-        'print(2 * 32 * 512 * 512 * 4000 / (time.perf_counter() - t) / 1e9)'
-    $env:OPENBLAS_NUM_THREADS = $ReferenceThreads
-    try { [double](& $python -c $code | Select-Object -Last 1) } finally { Remove-Item Env:OPENBLAS_NUM_THREADS }
+    $code = @(
+        'import time, torch'
+        "torch.set_num_threads($ReferenceThreads); a = torch.randn(32, 512); b = torch.randn(512, 512)"
+        'error = ((a @ b).double() - a.double() @ b.double()).abs().max() / (a.double() @ b.double()).abs().max()'
+        'for _ in range(200): a @ b'
+        't = time.perf_counter()'
+        'for _ in range(4000): a @ b'
+        "print('gemm', 2 * 32 * 512 * 512 * 4000 / (time.perf_counter() - t) / 1e9, float(error))"
+    ) -join [Environment]::NewLine
+    $out = Invoke-Reference @('-c', $code) @{ OPENBLAS_NUM_THREADS = "$ReferenceThreads"; OPENBLAS_VERBOSE = '2' }
+    $core = ($out | Where-Object { "$_" -match '^Core:\s*(.+)' } | Select-Object -First 1) -replace '^Core:\s*', ''
+    $rate, $error = ($out | Where-Object { "$_" -match '^gemm ' } | Select-Object -Last 1) -split ' ' | Select-Object -Skip 1
+    if ([double]$error -gt 1e-5) { throw "The reference's OpenBLAS ($core) computes a wrong GEMM: max relative error $error." }
+    [pscustomobject]@{ Rate = [double]$rate; Core = "$core"; Error = [double]$error }
 }
 
 # Forward FLOPs per token x 3 (backward costs about twice the forward): gates x (input + recurrent) + output.
@@ -128,8 +132,16 @@ function Get-FlopsPerToken($config, [int] $vocabulary = 28) {
 if (-not (Test-Path -LiteralPath $DataPath)) { throw "The benchmark needs The Time Machine at $DataPath (-DataPath)." }
 Assert-Reference
 $gemm = Measure-Gemm
-$referenceGemm = Measure-ReferenceGemm
-Write-Host ("32x512x512 float32 GEMM: {0:N1} GFLOP/s through PSRnn's libtorch (its bundled MKL), {1:N1} GFLOP/s through the reference's OpenBLAS" -f $gemm, $referenceGemm)
+$cpu = Get-CpuName
+$family = (Get-Content /proc/cpuinfo | Select-String '^cpu family\s*:\s*(\d+)' | Select-Object -First 1).Matches[0].Groups[1].Value
+Write-Host ("CPU: {0} (family {1}), {2} logical processors; PSRnn threads: {3}; reference threads: {4}" -f $cpu, $family,
+    [Environment]::ProcessorCount, $(if ($Threads -gt 0) { $Threads } else { 'module default' }), $ReferenceThreads)
+$shim = Invoke-Pwsh "Import-Module '$ModulePath'; `$null = New-RnnModel -Vocabulary a -HiddenSize 2; [PSRnn.Engine.Native.MklVendorGate]::Description"
+Write-Host ($shim | Select-Object -Last 1)
+$reference = Measure-ReferenceGemm
+$referenceGemm = $reference.Rate
+Write-Host ("32x512x512 float32 GEMM: {0:N1} GFLOP/s through PSRnn's libtorch (its bundled oneMKL), {1:N1} GFLOP/s through the reference's OpenBLAS (kernel {2}, max relative error {3:E1} against float64)" -f
+    $gemm, $referenceGemm, $reference.Core, $reference.Error)
 
 $rows = foreach ($config in $configs) {
     $ours = [System.Collections.Generic.List[object]]::new(); $theirs = [System.Collections.Generic.List[object]]::new()
@@ -144,14 +156,14 @@ $rows = foreach ($config in $configs) {
     $bestRoofline = [math]::Max($gemm, $referenceGemm) * 1e9 / (Get-FlopsPerToken $config)
     [pscustomobject]@{
         Configuration = $config.Name
-        'PSRnn tok/s' = [math]::Round($oursSpeed)
-        'PyTorch tok/s' = [math]::Round($theirSpeed)
+        'PSRnn tok/s' = [long]$oursSpeed
+        'PyTorch tok/s' = [long]$theirSpeed
         Ratio = [math]::Round($oursSpeed / $theirSpeed, 2)
         'PSRnn ppl' = [math]::Round($ours[0].Perplexity, 3)
         'PyTorch ppl' = [math]::Round($theirs[0].Perplexity, 3)
-        'PSRnn RSS MB' = [math]::Round(($ours | Measure-Object PeakRss -Maximum).Maximum / 1MB)
-        'PyTorch RSS MB' = [math]::Round(($theirs | Measure-Object PeakRss -Maximum).Maximum / 1MB)
-        'Roofline tok/s' = [math]::Round($roofline)
+        'PSRnn RSS MB' = [long](($ours | Measure-Object PeakRss -Maximum).Maximum / 1MB)
+        'PyTorch RSS MB' = [long](($theirs | Measure-Object PeakRss -Maximum).Maximum / 1MB)
+        'Roofline tok/s' = [long]$roofline
         'Of roofline' = '{0:P0}' -f ($oursSpeed / $roofline)
         'Of best-GEMM roofline' = '{0:P0}' -f ($oursSpeed / $bestRoofline)
     }
@@ -176,13 +188,19 @@ $settled = $points[[math]::Min(9, $points.Count - 1)]
 Write-Host ("RSS growth from epoch 10 to {0}: {1:P1}; live tensors {2} -> {3}" -f $points.Count,
     (($points[-1].Rss - $settled.Rss) / $settled.Rss), $settled.Live, $points[-1].Live)
 
-# Threads: the default must not fall into oversubscription.
-$threadRows = foreach ($name in 'Scratch RNN 512', 'Fused RNN 512') {
-    $config = $configs | Where-Object Name -eq $name | Select-Object -First 1
-    if (-not $config) { continue }
-    $one = Get-Median (Invoke-PSRnnRun $config 3 1).Speeds
-    $two = Get-Median (Invoke-PSRnnRun $config 3 2).Speeds
-    [pscustomobject]@{ Configuration = $name; '1 thread tok/s' = [math]::Round($one); '2 threads tok/s' = [math]::Round($two); 'Speed-up' = [math]::Round($two / $one, 2) }
+# Threads: 1 vs 2, on an idle machine and with another process keeping one core busy (as a second
+# run or a build would); the default must not fall into oversubscription.
+function Measure-Threads([string] $load) {
+    foreach ($name in 'Fused RNN 512', 'Scratch GRU 256') {
+        $config = $configs | Where-Object Name -eq $name | Select-Object -First 1
+        if (-not $config) { continue }
+        $one = Get-Median (Invoke-PSRnnRun $config 3 1).Speeds
+        $two = Get-Median (Invoke-PSRnnRun $config 3 2).Speeds
+        [pscustomobject]@{ Configuration = $name; Machine = $load; '1 thread tok/s' = [long]$one; '2 threads tok/s' = [long]$two; 'Speed-up' = [math]::Round($two / $one, 2) }
+    }
 }
+$threadRows = @(Measure-Threads 'idle')
+$busy = Start-Process $python -ArgumentList '-c', '"while True: pass"' -PassThru
+try { $threadRows += Measure-Threads 'one core busy' } finally { Stop-Process $busy -ErrorAction Ignore }
 $threadRows | Format-Table -AutoSize | Out-String -Width 300 | Write-Host
 $rows

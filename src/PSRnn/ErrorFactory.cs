@@ -21,6 +21,7 @@ internal static class ErrorFactory
         TextRejectedException text => Create(text.Problem.ToString(), ErrorCategory.InvalidData, e.Message, target, e),
         CorpusTooShortException => Create("CorpusTooShort", ErrorCategory.InvalidData, e.Message, target, e),
         ParameterConflictException => Create("ParameterConflict", ErrorCategory.InvalidArgument, e.Message, target, e),
+        ValidationRequiredException => Create("ValidationRequired", ErrorCategory.InvalidArgument, e.Message, target, e),
         InvalidVocabularyException => Create("InvalidVocabulary", ErrorCategory.InvalidArgument, e.Message, target, e),
         InitialStateException => Create("InvalidInitialState", ErrorCategory.InvalidArgument, e.Message, target, e),
         ArgumentOutOfRangeException range => Create("InvalidHyperparameter", ErrorCategory.InvalidArgument,

@@ -24,6 +24,7 @@ internal sealed class TrainingProgress
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private TimeSpan epochStarted, lastMinibatchWrite = TimeSpan.MinValue;
     private int done;
+    private bool finished;
     private string? lastResult;
     private int runPercent, runSeconds = -1;
 
@@ -68,6 +69,8 @@ internal sealed class TrainingProgress
     /// <summary>Takes both bars down (the run ended, or stopped).</summary>
     public void Complete()
     {
+        finished = true; // also after an early stop (-Patience), before -Epochs
+        Estimate(0);
         write(new ProgressRecord(EpochActivityId, EpochActivity(), "Done") { ParentActivityId = RunActivityId, RecordType = ProgressRecordType.Completed });
         WriteRun(ProgressRecordType.Completed);
     }
@@ -78,7 +81,7 @@ internal sealed class TrainingProgress
     private string EpochActivity() => $"Epoch {Math.Min(done + 1, epochs)} of {epochs}";
 
     private string Status() =>
-        done >= epochs ? $"{done} of {epochs} epochs done: {lastResult}"
+        done >= epochs || finished ? $"{done} of {epochs} epochs done: {lastResult}"
         : $"Epoch {done + 1} of {epochs}" + (lastResult is null ? "" : $" (epoch {done}: {lastResult})");
 
     /// <summary>

@@ -37,3 +37,13 @@ public sealed class LinuxFactAttribute : FactAttribute
         if (!OperatingSystem.IsLinux()) Skip = "needs Linux";
     }
 }
+
+/// <summary>A test of x86-64 ELF natives: Linux on x86-64 only.</summary>
+public sealed class LinuxX64FactAttribute : FactAttribute
+{
+    public LinuxX64FactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+            Skip = "needs Linux on x86-64";
+    }
+}

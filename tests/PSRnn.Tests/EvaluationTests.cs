@@ -118,4 +118,23 @@ public class EvaluationTests
         public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
         public int GetHashCode(float value) => 0;
     }
+
+    [Fact]
+    public void KthLargestAgreesWithASortIncludingTies()
+    {
+        var random = new Random(5);
+        var values = Enumerable.Range(0, 5000).Select(_ => Math.Round(random.NextDouble() * 50)).ToArray();
+        foreach (var k in new[] { 1, 2, 7, 100, 4999, 5000 })
+            Assert.Equal(values.OrderByDescending(v => v).ElementAt(k - 1), GenerationOptions.KthLargest(values, k));
+    }
+
+    [Fact]
+    public void TopKSamplesOnlyAmongTheKMostLikely()
+    {
+        var logits = Enumerable.Range(0, 1000).Select(i => i / 100.0).ToArray();
+        var options = new GenerationOptions(Temperature: 5, TopK: 3);
+        var random = new Random(1);
+        var chosen = Enumerable.Range(0, 300).Select(_ => options.Choose(logits, random)).ToHashSet();
+        Assert.Equal(new HashSet<long> { 997, 998, 999 }, chosen);
+    }
 }

@@ -6,7 +6,7 @@ namespace PSRnn.Tests;
 
 /// <summary>
 /// Loads libtorch for the test host the way the module does: natives by full path from the
-/// output folder, with LibTorchSharp from a copy patched for this host's libstdc++ when needed.
+/// output folder, with LibTorchSharp from a copy patched for this host's libstdc++ when needed and the oneMKL vendor shim.
 /// </summary>
 internal static class NativeSetup
 {
@@ -14,18 +14,20 @@ internal static class NativeSetup
     internal static void Load()
     {
         var folder = AppContext.BaseDirectory;
-        var shipped = Path.Combine(folder, NativeLibraryLoader.LibTorchSharpFileName);
+        var scratch = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"psrnn-tests-{Environment.ProcessId}")).FullName;
         string? patched = null;
         var libstdcxx = OperatingSystem.IsLinux() ? ElfVersionNeeds.FindHostLibrary(ElfVersionNeeds.LibStdCxx) : null;
         if (libstdcxx is not null)
         {
-            var copy = Path.Combine(Path.GetTempPath(), $"psrnn-tests-{Environment.ProcessId}", Path.GetFileName(shipped));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(shipped, copy, overwrite: true);
+            var copy = Path.Combine(scratch, NativeLibraryLoader.LibTorchSharpFileName);
+            File.Copy(Path.Combine(folder, NativeLibraryLoader.LibTorchSharpFileName), copy, overwrite: true);
             if (ElfVersionNeeds.PatchIfHostLacks(copy, libstdcxx)) patched = copy;
         }
-        NativeLibraryLoader.Load(folder, patched);
-        // Once mapped, the copy is no longer needed on disk (Linux keeps the mapping alive).
-        if (patched is not null) Directory.Delete(Path.GetDirectoryName(patched)!, recursive: true);
+        // The module's build writes the oneMKL vendor shim beside the natives; the test host writes its own.
+        var shim = Path.Combine(scratch, MklVendorShim.FileName);
+        MklVendorShim.Write(shim);
+        NativeLibraryLoader.Load(folder, patched, shim);
+        // Once mapped, the copies are no longer needed on disk (Linux keeps the mappings alive).
+        Directory.Delete(scratch, recursive: true);
     }
 }

@@ -82,4 +82,37 @@ public class TextTests
         Assert.Equal(28, vocabulary.Count);
         Assert.Equal(new[] { "<unk>", " ", "e", "t", "a", "i", "n", "o", "s", "h" }, vocabulary.Tokens.Take(10));
     }
+
+    [Fact]
+    public void LineEndFollowsEveryLineBlankOnesToo_AsPytorchExamplesReadsWikiText()
+    {
+        var options = new TextOptions(Preprocessing.None, Tokenization.Word, LineEnd: "<eos>");
+        var tokens = options.Tokenize(new[] { " = Valkyria = ", "", "the <unk> ran ,  fast" });
+        Assert.Equal(new[] { "=", "Valkyria", "=", "<eos>", "<eos>", "the", "<unk>", "ran", ",", "fast", "<eos>" }, tokens);
+        // The corpus's own <unk> is the vocabulary's: index 0, counted once.
+        var vocabulary = Vocabulary.Build(tokens);
+        Assert.Equal(1, vocabulary.Tokens.Count(t => t == Vocabulary.Unknown));
+        Assert.Equal(Vocabulary.UnknownIndex, vocabulary.IndexOf("<unk>"));
+        Assert.Equal("<eos>", vocabulary[1]);   // the most frequent token
+    }
+
+    [Fact]
+    public void LineEndIsOneTokenAfterD2lCharacters_AndMaxTokensStopsEarly()
+    {
+        var options = new TextOptions(LineEnd: "<eos>");
+        Assert.Equal(new[] { "a", " ", "b", "<eos>", "c", "<eos>" }, options.Tokenize(new[] { "A, b!", "c" }));
+        Assert.Equal(new[] { "a", " ", "b" }, options.Tokenize(new[] { "A, b!", "c" }, maxTokens: 3));
+        // A prompt continues its last line: no line end after it.
+        Assert.Equal(new[] { "a", "<eos>", "c" }, options.Tokenize(new[] { "A", "c" }, endLastLine: false));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("end of line")]
+    [InlineData("<unk>")]
+    public void ALineEndThatCannotBeOneDistinctTokenIsRefused(string lineEnd)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new TextOptions(LineEnd: lineEnd).Validate());
+        Assert.Equal("LineEnd", e.ParamName);
+    }
 }

@@ -78,7 +78,7 @@ public class TrainerTests
     {
         using var model = TestData.Model(Implementation.Fused, Text);
         var corpus = TestData.Tokens(model, Text);
-        var options = new TrainingOptions { Epochs = 2, BatchSize = 4, NumSteps = 8, ValidationFraction = 0.2 };
+        var options = new TrainingOptions { Epochs = 2, BatchSize = 4, NumSteps = 8, ValidationFraction = 0.2, ValidationBatchSize = 1 };
         var held = (int)Math.Round(corpus.Length * 0.2);
         List<EpochRecord> records;
         using (var run = Trainer.Start(model, options, new[] { Text }))

@@ -153,6 +153,43 @@ Describe 'The bad-input catalogue' {
         @{ Case = 'Get-HiddenState on text whose every token is unknown'; Id = 'PSRnn.UnknownText'; Category = 'InvalidData'; Advice = 'Use text like the model''s training text'
             Action = { Get-HiddenState -Model $abcModel -Text 'xyz' } }
 
+        # --- Text options
+        @{ Case = 'New-RnnModel -LineEnd of nothing'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = "LineEnd is '': give a token without spaces"
+            Action = { $text | New-RnnModel -LineEnd '' -Threads 1 } }
+        @{ Case = 'New-RnnModel -LineEnd with a space in it'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'such as <eos>'
+            Action = { $text | New-RnnModel -LineEnd 'end line' -Threads 1 } }
+        @{ Case = 'New-RnnModel -LineEnd <unk>'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'not <unk>'
+            Action = { $text | New-RnnModel -LineEnd '<unk>' -Threads 1 } }
+
+        @{ Case = 'New-RnnModel -EmbeddingSize -1'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'EmbeddingSize is -1.*0 \(one-hot input\) or a positive'
+            Action = { $text | New-RnnModel -EmbeddingSize -1 -Threads 1 } }
+        @{ Case = 'New-RnnModel -TieWeights with one-hot input (-EmbeddingSize 0)'; Id = 'PSRnn.ParameterConflict'; Category = 'InvalidArgument'; Advice = 'must equal -HiddenSize \(16\); it is 0'
+            Action = { $text | New-RnnModel -TieWeights -HiddenSize 16 -Threads 1 } }
+        @{ Case = 'New-RnnModel -TieWeights with an embedding narrower than the hidden layer'; Id = 'PSRnn.ParameterConflict'; Category = 'InvalidArgument'; Advice = 'Give -EmbeddingSize 16'
+            Action = { $text | New-RnnModel -TieWeights -EmbeddingSize 8 -HiddenSize 16 -Threads 1 } }
+
+        # --- Schedules that act on validation
+        @{ Case = 'Invoke-RnnTraining -LearningRateDecay 0'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'LearningRateDecay is 0.*above 0 and at most 1'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -ValidationFraction 0.2 -LearningRateDecay 0 } }
+        @{ Case = 'Invoke-RnnTraining -LearningRateDecay 1.5'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'LearningRateDecay is 1.5.*above 0 and at most 1'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -ValidationFraction 0.2 -LearningRateDecay 1.5 } }
+        @{ Case = 'Invoke-RnnTraining -LearningRateDecay NaN'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'LearningRateDecay is NaN'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -ValidationFraction 0.2 -LearningRateDecay ([double]::NaN) } }
+        @{ Case = 'Invoke-RnnTraining -Patience -2'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'Patience is -2.*positive whole number'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -ValidationFraction 0.2 -Patience -2 } }
+        @{ Case = 'Invoke-RnnTraining -ValidationBatchSize 0'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'ValidationBatchSize is 0.*positive whole number'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -ValidationFraction 0.2 -ValidationBatchSize 0 } }
+        @{ Case = 'Invoke-RnnTraining -Patience without validation'; Id = 'PSRnn.ValidationRequired'; Category = 'InvalidArgument'; Advice = '-Patience acts on the validation.*-ValidationFraction'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -Patience 2 } }
+        @{ Case = 'Invoke-RnnTraining -LearningRateDecay without validation'; Id = 'PSRnn.ValidationRequired'; Category = 'InvalidArgument'; Advice = '-LearningRateDecay acts on the validation.*-ValidationText'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -LearningRateDecay 0.25 } }
+        @{ Case = 'Invoke-RnnTraining -BestModelPath without validation'; Id = 'PSRnn.ValidationRequired'; Category = 'InvalidArgument'; Advice = '-BestModelPath acts on the validation'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -BestModelPath (Join-Path $TestDrive 'best.psrnn') } }
+        @{ Case = 'Invoke-RnnTraining -BestModelPath the same file as -CheckpointPath'; Id = 'PSRnn.ParameterConflict'; Category = 'InvalidArgument'; Advice = 'name the same file'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -ValidationFraction 0.2 -BestModelPath (Join-Path $TestDrive 'same.psrnn') -CheckpointPath (Join-Path $TestDrive 'same.psrnn') } }
+        @{ Case = 'Invoke-RnnTraining -BestModelPath on a text file'; Id = 'PSRnn.FileExists'; Category = 'ResourceExists'; Advice = 'not a PSRnn model file'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -ValidationFraction 0.2 -BestModelPath $plainFile } }
+
         # --- Training hyperparameters: zero, negative, NaN, infinite
         @{ Case = 'Invoke-RnnTraining -Epochs 0'; Id = 'PSRnn.InvalidHyperparameter'; Category = 'InvalidArgument'; Advice = 'Epochs is 0.*positive whole number'
             Action = { $text | Invoke-RnnTraining -Model $model -Epochs 0 } }

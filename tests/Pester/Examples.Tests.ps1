@@ -24,6 +24,34 @@ BeforeAll {
     }
 }
 
+Describe 'examples/WordLanguageModel.ps1 on generated text' {
+    BeforeAll {
+        $xml = Join-Path $TestDrive 'word.xml'
+        $script = Join-Path $examples 'WordLanguageModel.ps1'
+        $null = Invoke-ChildPwsh (". '$helpers'; `$text = New-TestText -Length 6000 -Seed 5; " +
+            "& '$script' -Text `$text -Epochs 2 -EmbeddingSize 16 -HiddenSize 16 -Patience 1 -Prompt 'the' -OutputFolder '$TestDrive' " +
+            "-ModulePath '$env:PSRNN_TEST_MODULE' | Export-Clixml -LiteralPath '$xml'")
+        $results = @(Import-Clixml -LiteralPath $xml)
+    }
+
+    It 'compares untied and tied models, the tied one smaller by a vocabulary x hidden matrix' {
+        $results.Configuration | Should -Be @('untied', 'tied')
+        $results[0].Vocabulary | Should -Be $results[1].Vocabulary
+        $results[0].Parameters - $results[1].Parameters | Should -Be ($results[0].Vocabulary * 16)
+    }
+
+    It 'reports the best validation epoch, its test perplexity and a sample from it' {
+        foreach ($result in $results) {
+            $result.Epochs | Should -BeIn 1, 2
+            $result.BestEpoch | Should -BeLessOrEqual $result.Epochs
+            $result.ValidationPerplexity | Should -BeGreaterThan 1
+            $result.TestPerplexity | Should -BeGreaterThan 1
+            $result.Sample | Should -Match '^the( \S+){20}$'
+            Join-Path $TestDrive "$($result.Configuration).psrnn" | Should -Exist
+        }
+    }
+}
+
 Describe 'examples/BatchReset.ps1 -Quick on generated text' {
     BeforeAll {
         $csv = Join-Path $TestDrive 'batchreset.csv'

@@ -25,6 +25,28 @@ Describe 'Text options' {
         $model.Vocabulary.Tokens | Should -Contain '?'
     }
 
+    It 'appends -LineEnd after every line, keeps it through export and import, and builds one vocabulary from several texts' {
+        $train = 'the cat sat', '', 'on the <unk> mat'
+        $valid = 'the dog sat'
+        $model = $train, $valid | ForEach-Object { $_ } | New-RnnModel -Tokenization Word -Preprocessing None -LineEnd '<eos>' -HiddenSize 8 -Seed 1 -Threads 1
+        $model.TextOptions.LineEnd | Should -Be '<eos>'
+        $model.Vocabulary.Tokens | Should -Contain 'dog'
+        $model.Vocabulary.Tokens[1] | Should -Be '<eos>'
+        @($model.Vocabulary.Tokens | Where-Object { $_ -eq '<unk>' }).Count | Should -Be 1
+        $path = Join-Path $TestDrive 'eos.psrnn'
+        Export-RnnModel -Model $model -Path $path
+        $loaded = Import-RnnModel -Path $path
+        $loaded.TextOptions.LineEnd | Should -Be '<eos>'
+        # 'the dog sat <eos>': four tokens, three predictions, the same on both.
+        $measured = $valid | Measure-Perplexity -Model $loaded
+        $measured.Tokens | Should -Be 3
+        $measured.Perplexity | Should -Be ($valid | Measure-Perplexity -Model $model).Perplexity
+    }
+
+    It 'adds -LineEnd to a -Vocabulary list that lacks it' {
+        (New-RnnModel -Vocabulary a, b -LineEnd '<eos>' -HiddenSize 4 -Seed 1 -Threads 1).Vocabulary.Tokens | Should -Be @('<unk>', 'a', 'b', '<eos>')
+    }
+
     It 'maps tokens rarer than -MinFrequency to the unknown token' {
         $model = 'aaa bb c' | New-RnnModel -MinFrequency 2 -HiddenSize 8 -Seed 1 -Threads 1
         $model.Vocabulary.Tokens | Should -Be @('<unk>', 'a', ' ', 'b')
@@ -42,7 +64,7 @@ Describe 'Validation and optimizers' {
     It 'measures -ValidationText exactly as Measure-Perplexity does after the epoch' {
         $model = New-TestModel -Text $text -HiddenSize 16
         $heldOut = New-TestText -Length 600 -Seed 12
-        $last = $text | Invoke-RnnTraining -Model $model @train -ValidationText $heldOut | Select-Object -Last 1
+        $last = $text | Invoke-RnnTraining -Model $model @train -ValidationText $heldOut -ValidationBatchSize 1 | Select-Object -Last 1
         $last.ValidationPerplexity | Should -Be ($heldOut | Measure-Perplexity -Model $model).Perplexity
     }
 
@@ -58,6 +80,33 @@ Describe 'Validation and optimizers' {
         $epochs.Optimizer | Should -Be @('Adam', 'Adam')
         $epochs.WeightDecay | Should -Be @(0.0001, 0.0001)
         $epochs[-1].Perplexity | Should -BeLessThan $epochs[0].Perplexity
+    }
+}
+
+Describe 'Annealing, early stopping and the best model' {
+    It 'divides the rate after epochs that do not improve, stops on -Patience and keeps the best epoch in -BestModelPath' {
+        $model = New-TestModel -Text $text -HiddenSize 24
+        $unrelated = New-TestText -Length 400 -Seed 99
+        $best = Join-Path $TestDrive 'best.psrnn'
+        $verbose = $null
+        $epochs = @($text | Invoke-RnnTraining -Model $model -BatchSize 4 -NumSteps 8 -Epochs 40 -LearningRate 2 -ValidationText $unrelated `
+            -ValidationBatchSize 1 -LearningRateDecay 0.25 -Patience 2 -BestModelPath $best -Verbose 4>&1 |
+            Tee-Object -Variable verbose | Where-Object { $_ -is [PSRnn.Engine.Training.EpochRecord] })
+        $epochs.Count | Should -BeLessThan 40
+        $epochs[-1].StopReason | Should -Match '2 epoch\(s\) in a row'
+        $epochs[-1].EpochsWithoutImprovement | Should -Be 2
+        ($verbose | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Contain $epochs[-1].StopReason
+        # Each rate is the one before, divided by 4 after an epoch that set no new best.
+        $rate = 2.0; $lowest = [double]::PositiveInfinity
+        foreach ($epoch in $epochs) {
+            $epoch.LearningRate | Should -Be $rate
+            if ($epoch.ValidationLoss -lt $lowest) { $lowest = $epoch.ValidationLoss } else { $rate /= 4 }
+        }
+        $bestEpoch = $epochs | Sort-Object ValidationLoss | Select-Object -First 1
+        $loaded = Import-RnnModel -Path $best
+        $loaded.EpochsTrained | Should -Be $bestEpoch.Epoch
+        ($unrelated | Measure-Perplexity -Model $loaded).Perplexity | Should -BeGreaterThan ($bestEpoch.ValidationPerplexity * 0.999999)
+        ($unrelated | Measure-Perplexity -Model $loaded).Perplexity | Should -BeLessThan ($bestEpoch.ValidationPerplexity * 1.000001)
     }
 }
 

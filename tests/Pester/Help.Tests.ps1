@@ -31,6 +31,10 @@ BeforeAll {
                 $small = $lines | New-RnnModel -HiddenSize 4 -Seed 1 -Threads 1 -Device Cpu
                 ($lines | Invoke-RnnTraining -Model $small -Epochs 1 -BatchSize 2 -NumSteps 4 -Sampling Random).StateReset | Should -Be 'EveryBatch'
                 ($lines | Invoke-RnnTraining -Model $small -Epochs 1 -BatchSize 2 -NumSteps 4 -Sampling Sequential).StateReset | Should -Be 'EveryEpoch' } }
+        'New-RnnModel -EmbeddingSize' = @{ Text = '0 for -Tokenization Char, 200 for -Tokenization Word'; Check = {
+                $lines = New-TestText -Length 600
+                ($lines | New-RnnModel -HiddenSize 4 -Seed 1 -Threads 1 -Device Cpu).EmbeddingSize | Should -Be 0
+                ($lines | New-RnnModel -HiddenSize 4 -Seed 1 -Threads 1 -Device Cpu -Tokenization Word).EmbeddingSize | Should -Be 200 } }
         'New-RnnModel -Seed' = @{ Text = 'a random seed, kept on the model'; Check = {
                 $lines = New-TestText -Length 400
                 $first = $lines | New-RnnModel -HiddenSize 4 -Threads 1 -Device Cpu

@@ -58,3 +58,80 @@ Describe 'Loading libtorch on import' -Skip:(-not $IsLinux) {
         Import-InChild $copy | Should -Match "GLIBCXX_3\.4\.32' not found"
     }
 }
+
+# oneMKL takes its fast paths on a non-Intel CPU only when its vendor check is answered (MklVendorGate).
+# Both sides run in child processes, since a process decides once, when libtorch loads.
+Describe 'oneMKL vendor gate' -Skip:(-not $IsLinux -or [Runtime.InteropServices.RuntimeInformation]::OSArchitecture -ne 'X64') {
+    BeforeAll {
+        $isIntel = (Get-Content /proc/cpuinfo -TotalCount 30 | Select-String '^vendor_id\s*:\s*GenuineIntel') -as [bool]
+
+        # One child: the path it took, New-RnnModel's -Verbose line, a seeded 96x512x512 GEMM written to
+        # a file, and the perplexities of a seeded run of a fused RNN and a scratch GRU.
+        function Invoke-GateProbe([string] $switch, [string] $gemmPath) {
+            $script = @"
+Import-Module '$module'
+`$line = New-RnnModel -Vocabulary a -HiddenSize 2 -Seed 1 -Verbose 4>&1 | Where-Object { `$_ -is [Management.Automation.VerboseRecord] } | Select-Object -Last 1
+[TorchSharp.torch]::set_num_threads(1)
+`$null = [TorchSharp.torch]::manual_seed(7)
+`$product = [TorchSharp.torch]::randn([long[]](96, 512)).matmul([TorchSharp.torch]::randn([long[]](512, 512)))
+`$floats = `$product.data[float]().ToArray()
+`$bytes = [byte[]]::new(`$floats.Length * 4); [Buffer]::BlockCopy(`$floats, 0, `$bytes, 0, `$bytes.Length)
+[IO.File]::WriteAllBytes('$gemmPath', `$bytes)
+`$text = 1..40 | ForEach-Object { 'the time traveller held in his hand a glittering metallic framework' }
+`$runs = foreach (`$kind in @('Fused', 'Rnn'), @('Scratch', 'Gru')) {
+    `$model = `$text | New-RnnModel -Implementation `$kind[0] -CellType `$kind[1] -HiddenSize 96 -Seed 3
+    `$text | Invoke-RnnTraining -Model `$model -Epochs 2 -BatchSize 8 -NumSteps 12 -LearningRate 1 -GradientClip 1 | ForEach-Object Perplexity
+}
+@{ Path = [PSRnn.Engine.Native.MklVendorGate]::Path.ToString(); Verbose = `$line.Message; Perplexities = @(`$runs) } | ConvertTo-Json -Compress
+"@
+            $saved = $env:PSRNN_MKL_VENDOR_SHIM
+            try {
+                if ($switch) { $env:PSRNN_MKL_VENDOR_SHIM = $switch } else { Remove-Item Env:PSRNN_MKL_VENDOR_SHIM -ErrorAction Ignore }
+                $out = Invoke-Pwsh -Command $script
+            } finally { $env:PSRNN_MKL_VENDOR_SHIM = $saved }
+            $out | Select-Object -Last 1 | ConvertFrom-Json
+        }
+
+        function Read-Floats([string] $path) {
+            $bytes = [IO.File]::ReadAllBytes($path)
+            $floats = [float[]]::new($bytes.Length / 4); [Buffer]::BlockCopy($bytes, 0, $floats, 0, $bytes.Length)
+            $floats
+        }
+
+        $on = Invoke-GateProbe '' (Join-Path $TestDrive 'on.bin')
+        $off = Invoke-GateProbe '0' (Join-Path $TestDrive 'off.bin')
+    }
+
+    It 'answers the vendor check on a non-Intel CPU, and -Verbose on New-RnnModel says so' {
+        if ($isIntel) { $on.Path | Should -Be 'IntelCpu'; return }
+        $on.Path | Should -Be 'Answered'
+        $on.Verbose | Should -Match 'vendor check answered by libpsrnn_mkl_vendor\.so'
+        $on.Verbose | Should -Match 'PSRNN_MKL_VENDOR_SHIM=0'
+    }
+
+    It 'leaves the check alone when PSRNN_MKL_VENDOR_SHIM=0' {
+        if ($isIntel) { $off.Path | Should -Be 'IntelCpu'; return }
+        $off.Path | Should -Be 'TurnedOff'
+        $off.Verbose | Should -Match 'turned off by PSRNN_MKL_VENDOR_SHIM'
+    }
+
+    It "computes a GEMM equal to the default path's to float tolerance" {
+        $a = Read-Floats (Join-Path $TestDrive 'on.bin')
+        $b = Read-Floats (Join-Path $TestDrive 'off.bin')
+        $a.Count | Should -Be (96 * 512)
+        $worst = 0.0
+        for ($i = 0; $i -lt $a.Count; $i++) {
+            # Entries are sums of 512 products of N(0, 1) values: scale the error by the entry's typical size.
+            $worst = [math]::Max($worst, [math]::Abs($a[$i] - $b[$i]) / [math]::Sqrt(512))
+        }
+        $worst | Should -BeLessThan 1e-5
+        ($a | Measure-Object -Sum).Sum | Should -Not -Be 0
+    }
+
+    It 'gives the same seeded training perplexities to 1e-4 relative' {
+        $on.Perplexities.Count | Should -Be 4
+        for ($i = 0; $i -lt 4; $i++) {
+            [math]::Abs($on.Perplexities[$i] - $off.Perplexities[$i]) / $off.Perplexities[$i] | Should -BeLessThan 1e-4
+        }
+    }
+}

@@ -19,31 +19,44 @@ public static class Evaluator
         return Run(model, "evaluation", network =>
         {
             using var stream = tensor(tokens, device: network.Device);
-            return PerplexityOf(network, stream, cancellation);
+            return PerplexityOf(network, stream, cancellation: cancellation);
         });
     }
 
+    /// <summary>Logit values one chunk may hold (16M floats, 64 MB): large vocabularies get shorter chunks.</summary>
+    private const long ChunkLogits = 16L << 20;
+
     /// <summary>
     /// The perplexity loop over a 1-D token tensor, for callers that already hold the model (the
-    /// trainer's validation). Leaves the network in eval mode.
+    /// trainer's validation). With <paramref name="streams"/> &gt; 1 the tokens are cut into that many
+    /// equal consecutive segments run side by side (pytorch/examples' batchify: the remainder of
+    /// fewer than <paramref name="streams"/> tokens is left out), each from a zero state carried
+    /// across chunks. Leaves the network in eval mode.
     /// </summary>
-    internal static PerplexityResult PerplexityOf(RecurrentNetwork network, Tensor tokens, CancellationToken cancellation = default)
+    internal static PerplexityResult PerplexityOf(RecurrentNetwork network, Tensor tokens, int streams = 1, CancellationToken cancellation = default)
     {
         network.eval();
         using var noGrad = no_grad();
-        var predictions = tokens.size(0) - 1;
-        var state = network.InitialState(1);
+        // Every stream needs one token to read and one to predict.
+        var batch = Math.Max(1, Math.Min(streams, tokens.size(0) / 2));
+        var length = tokens.size(0) / batch;
+        Tensor columns;
+        using (NewDisposeScope()) columns = tokens.narrow(0, 0, batch * length).view(batch, length).t().contiguous().MoveToOuterDisposeScope();
+        using var streamsOwner = columns;
+        var predictions = length - 1;
+        var chunk = Math.Clamp(ChunkLogits / (batch * network.Spec.VocabularySize), 1, ChunkSteps);
+        var state = network.InitialState(batch);
         double lossSum = 0;
         try
         {
-            for (long start = 0; start < predictions; start += ChunkSteps)
+            for (long start = 0; start < predictions; start += chunk)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var length = Math.Min(ChunkSteps, predictions - start);
+                var steps = Math.Min(chunk, predictions - start);
                 using var scope = NewDisposeScope();
-                var inputs = tokens.narrow(0, start, length).view(length, 1);
-                var (logits, final) = network.call(inputs, state);
-                lossSum += nn.functional.cross_entropy(logits, tokens.narrow(0, start + 1, length), reduction: nn.Reduction.Sum).ToDouble();
+                var (logits, final) = network.call(columns.narrow(0, start, steps), state);
+                var targets = columns.narrow(0, start + 1, steps).reshape(-1);
+                lossSum += nn.functional.cross_entropy(logits, targets, reduction: nn.Reduction.Sum).ToDouble();
                 state.Dispose();
                 state = final.MoveToOuterDisposeScope();
             }
@@ -52,8 +65,8 @@ public static class Evaluator
         {
             state.Dispose();
         }
-        var crossEntropy = lossSum / predictions;
-        return new PerplexityResult(Math.Exp(crossEntropy), crossEntropy, predictions);
+        var crossEntropy = lossSum / (predictions * batch);
+        return new PerplexityResult(Math.Exp(crossEntropy), crossEntropy, predictions * batch);
     }
 
     /// <summary>The whole state (every layer; LSTM cells too) after each token, from zeros or a given state.</summary>

@@ -30,7 +30,7 @@ public sealed record GenerationOptions(double Temperature = 0, int TopK = 0, int
         if (double.IsNegativeInfinity(top)) throw new NonFiniteOutputException();
         if (Temperature == 0 || double.IsPositiveInfinity(top)) return Array.IndexOf(logits, top);
         // Top-k keeps every token at least as likely as the k-th (ties at the edge stay in).
-        var floor = TopK > 0 && TopK < logits.Length ? logits.OrderByDescending(v => v).ElementAt(TopK - 1) : double.NegativeInfinity;
+        var floor = TopK > 0 && TopK < logits.Length ? KthLargest(logits, TopK) : double.NegativeInfinity;
         var weights = new double[logits.Length];
         double total = 0;
         for (var i = 0; i < logits.Length; i++)
@@ -42,6 +42,18 @@ public sealed record GenerationOptions(double Temperature = 0, int TopK = 0, int
             if (u < 0) return i;
         }
         return Array.FindLastIndex(weights, w => w > 0);
+    }
+
+    /// <summary>The k-th largest value, with a min-heap of the k largest so far: O(n log k), not a sort of a 33k-word vocabulary per token.</summary>
+    internal static double KthLargest(double[] values, int k)
+    {
+        var heap = new PriorityQueue<double, double>(k);
+        foreach (var value in values)
+        {
+            if (heap.Count < k) heap.Enqueue(value, value);
+            else if (value > heap.Peek()) heap.EnqueueDequeue(value, value);
+        }
+        return heap.Peek();
     }
 }
 

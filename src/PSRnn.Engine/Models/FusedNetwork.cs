@@ -6,52 +6,116 @@ namespace PSRnn.Engine.Models;
 
 /// <summary>
 /// d2l's concise model: libtorch's fused RNN, GRU or LSTM layer (any depth, dropout between layers)
-/// over one-hot inputs, then a Linear layer. Parameters are named "rnn.*" and "output.*".
-/// PyTorch's default initialisation, U(−1/√hidden, 1/√hidden) for every parameter (the recurrent
-/// layer's rule, and the Linear layer's too since its fan-in is the hidden size), drawn from the
-/// model's own generator.
+/// over one-hot inputs or an embedding, then a Linear layer. Parameters are named "embedding.weight"
+/// (embedding models), "rnn.*" and "output.*" (a tied model's output has only its bias), as the
+/// torch.nn model nn.Embedding + nn.RNN/GRU/LSTM + nn.Linear names them.
+/// One-hot models: PyTorch's default initialisation, U(−1/√hidden, 1/√hidden) for every parameter
+/// (the recurrent layer's rule, and the Linear layer's too since its fan-in is the hidden size).
+/// Embedding models: pytorch/examples' word_language_model rule: embedding and output weights
+/// U(−0.1, 0.1), output bias 0, the recurrent layer's default as above. All drawn from the model's
+/// own generator. On the CPU the RNN and GRU run as sequence kernels on the module's own
+/// parameters, so names, shapes and saved models are libtorch's whichever code runs them.
 /// </summary>
 internal sealed class FusedNetwork : RecurrentNetwork
 {
     private readonly nn.Module rnn;
-    private readonly Linear output;
+    private readonly Embedding? embedding;
+    private readonly nn.Module<Tensor, Tensor> output;
 
     internal FusedNetwork(ModelSpec spec, WeightInit init) : base(nameof(FusedNetwork), spec, init.Device, init.Dtype)
     {
         var (dtype, device) = (init.Dtype, init.Device);
-        long v = spec.VocabularySize, h = spec.HiddenSize;
+        long v = spec.VocabularySize, h = spec.HiddenSize, input = spec.InputSize;
         int layers = spec.NumLayers;
         // libtorch warns about dropout on a single layer, where it has nothing to act on.
         var dropout = layers > 1 ? spec.Dropout : 0;
         rnn = spec.CellType switch
         {
-            CellType.Rnn => nn.RNN(v, h, numLayers: layers, dropout: dropout, device: device, dtype: dtype),
-            CellType.Gru => nn.GRU(v, h, numLayers: layers, dropout: dropout, device: device, dtype: dtype),
-            CellType.Lstm => nn.LSTM(v, h, numLayers: layers, dropout: dropout, device: device, dtype: dtype),
+            CellType.Rnn => nn.RNN(input, h, numLayers: layers, dropout: dropout, device: device, dtype: dtype),
+            CellType.Gru => nn.GRU(input, h, numLayers: layers, dropout: dropout, device: device, dtype: dtype),
+            CellType.Lstm => nn.LSTM(input, h, numLayers: layers, dropout: dropout, device: device, dtype: dtype),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.CellType, "Unknown cell type."),
         };
-        output = nn.Linear(h, v, device: device, dtype: dtype);
+        if (spec.HasEmbedding) embedding = nn.Embedding(v, spec.EmbeddingSize, device: device, dtype: dtype);
+        output = spec.TieWeights ? new TiedOutput(embedding!, init.Zeros(v)) : nn.Linear(h, v, device: device, dtype: dtype);
         RegisterComponents();
-        foreach (var parameter in parameters()) init.Uniform(parameter, 1 / Math.Sqrt(h));
+        foreach (var parameter in rnn.parameters()) init.Uniform(parameter, 1 / Math.Sqrt(h));
+        if (output is Linear linear)
+        {
+            init.Uniform(linear.weight!, spec.HasEmbedding ? 0.1 : 1 / Math.Sqrt(h));
+            if (spec.HasEmbedding) using (no_grad()) linear.bias!.zero_();
+            else init.Uniform(linear.bias!, 1 / Math.Sqrt(h));
+        }
+        if (embedding is not null) init.Uniform(embedding.weight!, 0.1);
     }
 
     public override (Tensor TopHidden, Tensor State) RunLayers(Tensor inputs, Tensor state)
     {
-        var oneHot = nn.functional.one_hot(inputs, Spec.VocabularySize).to(state.dtype);
+        // On the CPU the RNN and GRU run as sequence kernels on the module's own parameters; libtorch's
+        // layer still runs the LSTM (through oneDNN, which the kernels do not beat) and CUDA (cuDNN).
+        if (Spec.CellType != CellType.Lstm && Device.type == DeviceType.CPU) return RunKernels(inputs, state);
+        var features = embedding is null
+            ? nn.functional.one_hot(inputs, Spec.VocabularySize).to(state.dtype)
+            : Drop(embedding.call(inputs));
         switch (rnn)
         {
             case LSTM lstm:
                 // The state's rows are h of every layer, then c of every layer: libtorch's (h, c) stacked.
                 var layers = Spec.NumLayers;
-                var (outputs, h, c) = lstm.call(oneHot, (state.narrow(0, 0, layers), state.narrow(0, layers, layers)));
+                var (outputs, h, c) = lstm.call(features, (state.narrow(0, 0, layers), state.narrow(0, layers, layers)));
                 return (outputs, cat(new[] { h, c }, 0));
             case GRU gru:
-                return gru.call(oneHot, state);
+                return gru.call(features, state);
             default:
-                return ((RNN)rnn).call(oneHot, state);
+                return ((RNN)rnn).call(features, state);
         }
     }
 
+    /// <summary>
+    /// libtorch's layer equations over its parameters weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k},
+    /// bias_hh_l{k}: input projections of every step at once (a row lookup for one-hot tokens, one
+    /// GEMM for embeddings and above), then the kernel; dropout between layers in training mode, as
+    /// libtorch applies it.
+    /// </summary>
+    private (Tensor TopHidden, Tensor State) RunKernels(Tensor inputs, Tensor state)
+    {
+        long steps = inputs.size(0), batch = inputs.size(1);
+        var finals = new Tensor[Spec.NumLayers];
+        Tensor outputs = null!;
+        for (var k = 0; k < Spec.NumLayers; k++)
+        {
+            Parameter Weight(string name) => rnn.get_parameter($"{name}_l{k}") ?? throw new InvalidOperationException($"{name}_l{k} is missing.");
+            var (inputWeight, hiddenWeight, inputBias, hiddenBias) = (Weight("weight_ih"), Weight("weight_hh"), Weight("bias_ih"), Weight("bias_hh"));
+            // The RNN's two biases both add to the pre-activation; the GRU's hidden bias sits inside r ⊙ (…).
+            var bias = Spec.CellType == CellType.Rnn ? inputBias + hiddenBias : inputBias;
+            var projected = k > 0 ? bias.addmm(Drop(outputs).reshape(-1, Spec.HiddenSize), inputWeight.t())
+                : embedding is null ? inputWeight.t().index_select(0, inputs.reshape(-1)).add_(bias)
+                : bias.addmm(Drop(embedding.call(inputs)).reshape(-1, Spec.EmbeddingSize), inputWeight.t());
+            projected = projected.view(steps, batch, -1);
+            (outputs, finals[k]) = Spec.CellType == CellType.Rnn
+                ? TanhRnnSequence.Run(projected, state[k], hiddenWeight, outByIn: true)
+                : GruSequence.Run(projected, state[k], hiddenWeight, hiddenBias, outByIn: true);
+        }
+        return (outputs, stack(finals));
+    }
+
     public override Tensor Logits(Tensor outputs) =>
-        output.call(outputs.reshape(-1, Spec.HiddenSize));
+        output.call((embedding is null ? outputs : Drop(outputs)).reshape(-1, Spec.HiddenSize));
+
+    /// <summary>The output layer of a tied model: the embedding matrix as its weight (one tensor, not a copy), and a bias of its own.</summary>
+    private sealed class TiedOutput : nn.Module<Tensor, Tensor>
+    {
+        private readonly Func<Tensor> weight;
+        private readonly Parameter bias;
+
+        public TiedOutput(Embedding embedding, Parameter bias) : base(nameof(TiedOutput))
+        {
+            // Only the bias is this module's parameter: the weight stays the embedding's alone.
+            weight = () => embedding.weight!;
+            this.bias = bias;
+            register_parameter("bias", bias);
+        }
+
+        public override Tensor forward(Tensor hidden) => nn.functional.linear(hidden, weight(), bias);
+    }
 }

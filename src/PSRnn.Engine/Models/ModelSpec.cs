@@ -21,10 +21,27 @@ public enum Implementation
 }
 
 /// <summary>The architecture of a recurrent language model.</summary>
-/// <param name="Dropout">Dropout on the outputs of every layer but the last (as libtorch's layers do).</param>
+/// <param name="Dropout">
+/// One-hot models: dropout on the outputs of every layer but the last (as libtorch's layers do).
+/// Embedding models: also on the embedding's output and on the top layer's output (pytorch/examples).
+/// </param>
+/// <param name="EmbeddingSize">Width of the embedding layer 0 reads; 0: layer 0 reads one-hot vectors (d2l).</param>
+/// <param name="TieWeights">The output layer's weight is the embedding matrix itself (needs EmbeddingSize = HiddenSize).</param>
 public sealed record ModelSpec(CellType CellType, Implementation Implementation, int HiddenSize, int VocabularySize,
-                               int NumLayers = 1, double Dropout = 0)
+                               int NumLayers = 1, double Dropout = 0, int EmbeddingSize = 0, bool TieWeights = false)
 {
+    /// <summary>What layer 0 reads per token: the embedding's width, or a one-hot vector of the vocabulary's.</summary>
+    public int InputSize => EmbeddingSize > 0 ? EmbeddingSize : VocabularySize;
+
+    public bool HasEmbedding => EmbeddingSize > 0;
+
+    /// <summary>
+    /// The embedding width when none is given: one-hot for characters (d2l's choice: a vocabulary of
+    /// dozens), 200 for words (pytorch/examples' emsize), whose vocabularies of many thousands would
+    /// make one-hot inputs a vocabulary-wide tensor and GEMM per step.
+    /// </summary>
+    public static int DefaultEmbeddingSize(bool wordTokens) => wordTokens ? 200 : 0;
+
     /// <summary>Bytes per parameter: models are float32.</summary>
     internal const int BytesPerValue = 4;
 
@@ -37,8 +54,9 @@ public sealed record ModelSpec(CellType CellType, Implementation Implementation,
     /// <summary>
     /// The number of parameters, in closed form (checked: an absurd size overflows rather than wraps).
     /// Per layer, each gate has an input and a hidden matrix and one bias (scratch, d2l) or two (fused,
-    /// libtorch); layer 0 reads the vocabulary, the others the layer below; the output layer maps
-    /// hidden to vocabulary.
+    /// libtorch); layer 0 reads the embedding (vocabulary x embedding) or one-hot vocabulary vectors,
+    /// the others the layer below; the output layer maps hidden to vocabulary, with its own weight
+    /// or, tied, the embedding's.
     /// </summary>
     public long ParameterCount
     {
@@ -46,10 +64,11 @@ public sealed record ModelSpec(CellType CellType, Implementation Implementation,
         {
             checked
             {
-                long h = HiddenSize, v = VocabularySize, biases = Implementation == Implementation.Fused ? 2 : 1;
-                var firstLayer = Gates * (v * h + h * h + biases * h);
+                long h = HiddenSize, v = VocabularySize, e = EmbeddingSize, biases = Implementation == Implementation.Fused ? 2 : 1;
+                var firstLayer = Gates * (InputSize * h + h * h + biases * h);
                 var upperLayer = Gates * (h * h + h * h + biases * h);
-                return h * v + v + firstLayer + (NumLayers - 1) * upperLayer;
+                var output = (TieWeights ? 0 : h * v) + v;
+                return v * e + firstLayer + (NumLayers - 1) * upperLayer + output;
             }
         }
     }
@@ -61,11 +80,16 @@ public sealed record ModelSpec(CellType CellType, Implementation Implementation,
         if (NumLayers <= 0) throw new ArgumentOutOfRangeException(nameof(NumLayers), NumLayers, "NumLayers must be a positive whole number (1 to 4 is usual).");
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be at least 0 and below 1 (e.g. 0.2).");
         if (VocabularySize < 2) throw new ArgumentOutOfRangeException(nameof(VocabularySize), VocabularySize, "The vocabulary needs at least one token besides <unk>.");
+        if (EmbeddingSize < 0) throw new ArgumentOutOfRangeException(nameof(EmbeddingSize), EmbeddingSize, "EmbeddingSize must be 0 (one-hot input) or a positive whole number (e.g. 200).");
+        if (TieWeights && EmbeddingSize != HiddenSize)
+            throw new Training.ParameterConflictException(
+                $"-TieWeights makes the output layer use the embedding matrix, so -EmbeddingSize must equal -HiddenSize ({HiddenSize}); it is {EmbeddingSize}. " +
+                $"Give -EmbeddingSize {HiddenSize}, or leave out -TieWeights.");
     }
 
     /// <summary>Refuses, before anything is allocated, a model whose weights alone would not fit in memory.</summary>
     public void RequireMemory() =>
         MemoryBudget.Require(() => checked(ParameterCount * BytesPerValue),
-            $"A {Implementation} {CellType} with {NumLayers} layer(s) of {HiddenSize} and a vocabulary of {VocabularySize}",
-            "Lower -HiddenSize or -NumLayers (or raise -MinFrequency to shrink the vocabulary).");
+            $"A {Implementation} {CellType} with {NumLayers} layer(s) of {HiddenSize}{(HasEmbedding ? $", an embedding of {EmbeddingSize}" : "")} and a vocabulary of {VocabularySize}",
+            $"Lower {(HasEmbedding ? "-EmbeddingSize, " : "")}-HiddenSize or -NumLayers (or raise -MinFrequency to shrink the vocabulary).");
 }

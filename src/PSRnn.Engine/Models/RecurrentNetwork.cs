@@ -32,6 +32,9 @@ internal abstract class RecurrentNetwork : nn.Module<Tensor, Tensor, (Tensor Log
         return (Logits(top), final);
     }
 
+    /// <summary>Dropout in training mode (pytorch/examples' places for embedding models); the identity otherwise.</summary>
+    protected Tensor Drop(Tensor values) => training && Spec.Dropout > 0 ? nn.functional.dropout(values, Spec.Dropout, true) : values;
+
     public Tensor InitialState(long batchSize) =>
         zeros(new[] { Spec.NumLayers * Spec.StateRowsPerLayer, batchSize, Spec.HiddenSize }, DType, Device);
 }

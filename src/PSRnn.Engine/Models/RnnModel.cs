@@ -56,6 +56,9 @@ public sealed class RnnModel : IDisposable
     public int HiddenSize => Spec.HiddenSize;
     public int NumLayers => Spec.NumLayers;
     public double Dropout => Spec.Dropout;
+    /// <summary>Width of the embedding layer 0 reads; 0 for one-hot input.</summary>
+    public int EmbeddingSize => Spec.EmbeddingSize;
+    public bool TieWeights => Spec.TieWeights;
     public int VocabularySize => Vocabulary.Count;
     public long ParameterCount { get; }
     public int EpochsTrained => history.Count;
@@ -70,10 +73,13 @@ public sealed class RnnModel : IDisposable
     /// <summary>Models whose libtorch memory is not yet freed, in this process (for tests of freeing).</summary>
     internal static int LiveCount => Volatile.Read(ref live);
 
-    /// <summary>The text's tokens and their indices; refuses text that is empty or wholly unknown to the vocabulary.</summary>
-    public TokenizedText ReadText(IEnumerable<string> lines, int maxTokens = 0)
+    /// <summary>
+    /// The text's tokens and their indices; refuses text that is empty or wholly unknown to the vocabulary.
+    /// A prompt (<paramref name="asPrompt"/>) is text to continue: its last line gets no -LineEnd token.
+    /// </summary>
+    public TokenizedText ReadText(IEnumerable<string> lines, int maxTokens = 0, bool asPrompt = false)
     {
-        var tokens = TextOptions.Tokenize(lines, maxTokens);
+        var tokens = TextOptions.Tokenize(lines, maxTokens, endLastLine: !asPrompt);
         var indices = Vocabulary.Encode(tokens);
         if (indices.Length == 0)
             throw new TextRejectedException(TextProblem.EmptyText,

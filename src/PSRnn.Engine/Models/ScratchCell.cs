@@ -8,7 +8,8 @@ namespace PSRnn.Engine.Models;
 /// W_x{g} (input, hidden), W_h{g} (hidden, hidden) and b_{g} (hidden), weights from N(0, 0.01²) and
 /// zero biases, named and ordered as in d2l; the network registers them (with a layer prefix).
 /// The input projections X W_x* + b_* of every step are computed before the time loop in one
-/// lookup or one matmul over the gates side by side; the loop does only the hidden-side work.
+/// lookup or one matmul over the gates side by side; the time loop, a sequence kernel, does only the
+/// hidden-side work (and its backward pass gives each weight gradient in one GEMM).
 /// </summary>
 internal abstract class ScratchCell
 {
@@ -61,20 +62,10 @@ internal abstract class ScratchCell
     /// Runs the time loop over projected inputs [steps, batch, gates * hidden] from this layer's
     /// state rows (h, or h and c), which are replaced by the final ones; returns h of every step.
     /// </summary>
-    public Tensor Run(Tensor projected, Tensor[] state)
-    {
-        var hidden = HiddenWeights(wH);
-        var steps = projected.unbind(0);
-        var outputs = new Tensor[steps.Length];
-        for (var t = 0; t < steps.Length; t++) outputs[t] = Step(steps[t], state, hidden);
-        return stack(outputs);
-    }
+    public abstract Tensor Run(Tensor projected, Tensor[] state);
 
-    /// <summary>The hidden-side weights a step multiplies by, prepared once per forward pass.</summary>
-    protected abstract Tensor[] HiddenWeights(Parameter[] perGate);
-
-    /// <summary>One time step: updates <paramref name="state"/> in place and returns the new h.</summary>
-    protected abstract Tensor Step(Tensor projected, Tensor[] state, Tensor[] hidden);
+    /// <summary>W_h{g} for each gate g, in d2l's order.</summary>
+    protected IReadOnlyList<Parameter> HiddenWeights => wH;
 
     /// <summary>Per-gate matrices side by side along the last dimension (no copy for a single gate).</summary>
     protected static Tensor Side(IReadOnlyList<Tensor> perGate) => perGate.Count == 1 ? perGate[0] : cat(perGate.ToArray(), -1);

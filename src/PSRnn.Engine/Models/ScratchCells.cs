@@ -1,20 +1,20 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace PSRnn.Engine.Models;
 
-// The three cells of d2l's from-scratch sections. Gates computed side by side are taken apart with
-// chunk/split (whose backward is one cat, where narrow's is a zero-filled copy per view), and
-// activations run in place on a fresh addmm result (whose backward needs only its inputs).
+// The three cells of d2l's from-scratch sections, each run as a sequence kernel (a custom autograd
+// function over all steps, whose backward pass gives each weight gradient in one GEMM).
 
 /// <summary>H = tanh(X W_xh + H W_hh + b_h).</summary>
 internal sealed class ScratchRnnCell(long inputSize, long hiddenSize, WeightInit init)
     : ScratchCell("h", inputSize, hiddenSize, init)
 {
-    protected override Tensor[] HiddenWeights(Parameter[] perGate) => perGate;
-
-    protected override Tensor Step(Tensor projected, Tensor[] state, Tensor[] hidden) =>
-        state[0] = projected.addmm(state[0], hidden[0]).tanh_();
+    public override Tensor Run(Tensor projected, Tensor[] state)
+    {
+        var (outputs, final) = TanhRnnSequence.Run(projected, state[0], HiddenWeights[0], outByIn: false);
+        state[0] = final;
+        return outputs;
+    }
 }
 
 /// <summary>
@@ -27,17 +27,13 @@ internal sealed class ScratchRnnCell(long inputSize, long hiddenSize, WeightInit
 internal sealed class ScratchGruCell(long inputSize, long hiddenSize, WeightInit init)
     : ScratchCell("zrh", inputSize, hiddenSize, init)
 {
-    // [W_hz W_hr] side by side for one matmul, and W_hh alone (it multiplies R ⊙ H).
-    protected override Tensor[] HiddenWeights(Parameter[] perGate) => new[] { Side(perGate[..2]), perGate[2] };
-
-    protected override Tensor Step(Tensor projected, Tensor[] state, Tensor[] hidden)
+    public override Tensor Run(Tensor projected, Tensor[] state)
     {
-        var h = state[0];
-        var x = projected.split(new[] { 2 * HiddenSize, HiddenSize }, 1);
-        var zr = x[0].addmm(h, hidden[0]).sigmoid_().chunk(2, 1);
-        var candidate = x[1].addmm(zr[1] * h, hidden[1]).tanh_();
-        // Z ⊙ H + (1 − Z) ⊙ H~ = H~ + Z ⊙ (H − H~): one lerp.
-        return state[0] = candidate.lerp(h, zr[0]);
+        // [W_hz W_hr] side by side for one matmul per step, and W_hh alone (it multiplies R ⊙ H).
+        var gateWeights = Side(HiddenWeights.Take(2).ToArray());
+        var (outputs, final) = ResetBeforeGruSequence.Run(projected, state[0], gateWeights, HiddenWeights[2]);
+        state[0] = final;
+        return outputs;
     }
 }
 
@@ -48,15 +44,11 @@ internal sealed class ScratchGruCell(long inputSize, long hiddenSize, WeightInit
 internal sealed class ScratchLstmCell(long inputSize, long hiddenSize, WeightInit init)
     : ScratchCell("ifoc", inputSize, hiddenSize, init)
 {
-    // All four hidden-side matrices side by side: one matmul per step.
-    protected override Tensor[] HiddenWeights(Parameter[] perGate) => new[] { Side(perGate) };
-
-    protected override Tensor Step(Tensor projected, Tensor[] state, Tensor[] hidden)
+    public override Tensor Run(Tensor projected, Tensor[] state)
     {
-        var gates = projected.addmm(state[0], hidden[0]).chunk(4, 1);
-        var (i, f, o, candidate) = (gates[0].sigmoid(), gates[1].sigmoid(), gates[2].sigmoid(), gates[3].tanh());
-        // F ⊙ C + I ⊙ C~, accumulating into the fresh product (mul's backward needs only its inputs).
-        var c = state[1] = (f * state[1]).addcmul_(i, candidate, 1);
-        return state[0] = o * c.tanh();
+        // All four hidden-side matrices side by side: one matmul per step.
+        var (outputs, hidden, cell) = LstmSequence.Run(projected, state[0], state[1], Side(HiddenWeights), outByIn: false, libTorchOrder: false);
+        (state[0], state[1]) = (hidden, cell);
+        return outputs;
     }
 }

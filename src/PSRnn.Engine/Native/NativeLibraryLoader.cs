@@ -31,14 +31,18 @@ public static class NativeLibraryLoader
 
     /// <summary>
     /// Loads the natives from <paramref name="directory"/> and points TorchSharp's P/Invokes at them.
-    /// <paramref name="libTorchSharpPath"/> overrides where LibTorchSharp comes from (a patched copy).
+    /// <paramref name="libTorchSharpPath"/> overrides where LibTorchSharp comes from (a patched copy),
+    /// <paramref name="mklVendorShimPath"/> where the oneMKL vendor shim does (see <see cref="MklVendorGate"/>).
     /// Throws <see cref="NativeLoadException"/> naming the library and the loader's own reason.
     /// </summary>
-    public static void Load(string directory, string? libTorchSharpPath = null)
+    public static void Load(string directory, string? libTorchSharpPath = null, string? mklVendorShimPath = null)
     {
         lock (Gate)
         {
             if (IsLoaded) return;
+            // Must precede libtorch_cpu.so: its PLT binds to the first definition in the global scope.
+            MklVendorGate.Apply(mklVendorShimPath ?? Path.Combine(directory, MklVendorGate.ShimFileName));
+            NativeHeap.RetainFreedMemory();
             foreach (var (linux, windows, required) in LoadOrder)
             {
                 var path = Path.Combine(directory, OperatingSystem.IsWindows() ? windows : linux);

@@ -2,19 +2,44 @@ namespace PSRnn.Engine.Text;
 
 /// <summary>How a model turns raw lines into token indices; stored with the model and reused for every call.</summary>
 /// <param name="MinFrequency">Tokens seen fewer times than this when the vocabulary is built map to &lt;unk&gt;.</param>
-public sealed record TextOptions(Preprocessing Preprocessing = Preprocessing.D2l, Tokenization Tokenization = Tokenization.Char, int MinFrequency = 1)
+/// <param name="LineEnd">
+/// A token appended after every line, blank lines too (pytorch/examples' data.py: the line's words, then
+/// &lt;eos&gt;); null: lines are joined as <see cref="TextPreprocessor.Apply"/> says.
+/// </param>
+public sealed record TextOptions(Preprocessing Preprocessing = Preprocessing.D2l, Tokenization Tokenization = Tokenization.Char, int MinFrequency = 1,
+                                 string? LineEnd = null)
 {
     public void Validate()
     {
         if (MinFrequency <= 0)
             throw new ArgumentOutOfRangeException(nameof(MinFrequency), MinFrequency, "give a whole number of 1 or more.");
+        if (LineEnd is not null && (LineEnd.Length == 0 || LineEnd.Any(char.IsWhiteSpace) || LineEnd == Vocabulary.Unknown))
+            throw new ArgumentOutOfRangeException(nameof(LineEnd), $"'{LineEnd}'",
+                $"give a token without spaces that is not {Vocabulary.Unknown}, such as <eos>.");
     }
 
-    /// <summary>The text's tokens; <paramref name="maxTokens"/> &gt; 0 keeps only the first N (d2l's max_tokens).</summary>
-    public List<string> Tokenize(IEnumerable<string> lines, int maxTokens = 0)
+    /// <summary>
+    /// The text's tokens; <paramref name="maxTokens"/> &gt; 0 keeps only the first N (d2l's max_tokens).
+    /// <paramref name="endLastLine"/> false reads the text as a prompt to continue: no line end after its last line.
+    /// </summary>
+    public List<string> Tokenize(IEnumerable<string> lines, int maxTokens = 0, bool endLastLine = true)
     {
-        var tokens = Tokenizer.Tokenize(TextPreprocessor.Apply(lines, Preprocessing, Tokenization), Tokenization);
+        var tokens = LineEnd is null ? Tokenizer.Tokenize(TextPreprocessor.Apply(lines, Preprocessing, Tokenization), Tokenization) : TokenizeLines(lines, maxTokens);
+        if (!endLastLine && LineEnd is not null && tokens.Count > 0 && tokens[^1] == LineEnd) tokens.RemoveAt(tokens.Count - 1);
         if (maxTokens > 0 && tokens.Count > maxTokens) tokens.RemoveRange(maxTokens, tokens.Count - maxTokens);
+        return tokens;
+    }
+
+    // Line by line, so a long corpus is never one string, and -MaxTokens stops the reading early.
+    private List<string> TokenizeLines(IEnumerable<string> lines, int maxTokens)
+    {
+        var tokens = new List<string>();
+        foreach (var line in lines)
+        {
+            tokens.AddRange(Tokenizer.Tokenize(Preprocessing == Preprocessing.D2l ? TextPreprocessor.D2lLine(line) : line, Tokenization));
+            tokens.Add(LineEnd!);
+            if (maxTokens > 0 && tokens.Count >= maxTokens) break;
+        }
         return tokens;
     }
 

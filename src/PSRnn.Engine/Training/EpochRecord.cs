@@ -19,6 +19,10 @@ public sealed record EpochRecord
     /// <summary>Perplexity on the validation text after this epoch; null when there is none.</summary>
     public double? ValidationPerplexity { get; init; }
     public double? ValidationLoss { get; init; }
+    /// <summary>Epochs in a row, up to this one, whose validation loss was no better than the run's best; null without validation.</summary>
+    public int? EpochsWithoutImprovement { get; init; }
+    /// <summary>Why the run ended after this epoch when it ended before -Epochs (-Patience); otherwise null.</summary>
+    public string? StopReason { get; init; }
     public double TokensPerSecond { get; init; }
     /// <summary>Wall-clock seconds of the epoch's training (validation not included).</summary>
     public double ElapsedSeconds { get; init; }
@@ -35,12 +39,15 @@ public sealed record EpochRecord
     public string StateReset { get; init; } = "";
     public int BatchSize { get; init; }
     public int NumSteps { get; init; }
+    /// <summary>The rate this epoch trained with (-LearningRate, times -LearningRateDecay for each epoch that did not improve).</summary>
     public double LearningRate { get; init; }
     public double GradientClip { get; init; }
     public int MaxTokens { get; init; }
     public string Optimizer { get; init; } = "";
     public double WeightDecay { get; init; }
     public double Dropout { get; init; }
+    public int EmbeddingSize { get; init; }
+    public bool TieWeights { get; init; }
     public long Seed { get; init; }
     public int Threads { get; init; }
     public string Device { get; init; } = "Cpu";

@@ -34,6 +34,8 @@ internal sealed class TrainingData : IDisposable
 
     public static TrainingData FromIndices(RnnModel model, TrainingOptions options, long[] training, long[]? validation)
     {
+        if (validation is null && options.ValidationDependents().FirstOrDefault() is { } dependent)
+            throw new ValidationRequiredException(dependent);
         if (validation is { Length: < 2 })
             throw new CorpusTooShortException(validation.Length, 2,
                 "validation needs at least 2. Raise -ValidationFraction, or give a longer -ValidationText.", "The validation text");
@@ -68,3 +70,11 @@ public sealed class CorpusTooShortException(long tokens, long needed, string req
 
 /// <summary>Two parameters that cannot be given together.</summary>
 public sealed class ParameterConflictException(string message) : ArgumentException(message);
+
+/// <summary>An option that acts on validation results was given without validation text.</summary>
+public sealed class ValidationRequiredException(string parameter)
+    : ArgumentException($"-{parameter} acts on the validation perplexity after each epoch, and this run has none. " +
+                        "Give -ValidationFraction (e.g. 0.1) or -ValidationText as well.")
+{
+    public string Parameter { get; } = parameter;
+}

@@ -43,10 +43,29 @@ public sealed record TrainingOptions
     public string? LogPath { get; init; }
     /// <summary>Write the checkpoint every N epochs, and after the last one.</summary>
     public int CheckpointEvery { get; init; } = 1;
+    /// <summary>
+    /// After an epoch whose validation loss is no better than the best so far, the rate is multiplied
+    /// by this (pytorch/examples divides by 4: 0.25); 1 keeps the rate. Needs validation.
+    /// </summary>
+    public double LearningRateDecay { get; init; } = 1;
+    /// <summary>Stop after this many epochs in a row without a better validation loss; 0: never early. Needs validation.</summary>
+    public int Patience { get; init; }
+    /// <summary>A model file written (atomically) after every epoch that sets a new best validation loss. Needs validation.</summary>
+    public string? BestModelPath { get; init; }
+    /// <summary>Validation streams run side by side, each carrying its state across chunks (pytorch/examples' eval batch size).</summary>
+    public int ValidationBatchSize { get; init; } = 10;
 
     /// <summary>d2l ties the state policy to the sampler; this is that default when none is given.</summary>
     public StateReset EffectiveStateReset =>
         StateReset ?? (Sampling == Sampling.Random ? Training.StateReset.EveryBatch : Training.StateReset.EveryEpoch);
+
+    /// <summary>The options that act on validation results, by parameter name, that are set.</summary>
+    public IEnumerable<string> ValidationDependents()
+    {
+        if (LearningRateDecay != 1) yield return nameof(LearningRateDecay);
+        if (Patience != 0) yield return nameof(Patience);
+        if (BestModelPath is not null) yield return nameof(BestModelPath);
+    }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first value out of range.</summary>
     public void Validate()
@@ -63,6 +82,11 @@ public sealed record TrainingOptions
         if (MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be 0 (all tokens) or positive.");
         if (CheckpointEvery <= 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "give a positive number of epochs.");
         if (CheckpointPath is { Length: 0 }) throw new ArgumentOutOfRangeException(nameof(CheckpointPath), CheckpointPath, "give a file path, or none.");
+        if (BestModelPath is { Length: 0 }) throw new ArgumentOutOfRangeException(nameof(BestModelPath), BestModelPath, "give a file path, or none.");
+        if (!(LearningRateDecay > 0 && LearningRateDecay <= 1))
+            throw new ArgumentOutOfRangeException(nameof(LearningRateDecay), LearningRateDecay, "LearningRateDecay must be above 0 and at most 1 (pytorch/examples uses 0.25).");
+        if (Patience < 0) throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "Patience must be 0 (never stop early) or a positive whole number of epochs.");
+        Positive(ValidationBatchSize, nameof(ValidationBatchSize));
     }
 
     private static void Positive(int value, string name)

@@ -17,11 +17,12 @@ public sealed class TrainingRun : IDisposable
     private readonly RnnModel model;
     private readonly TrainingData data;
     private readonly IDisposable lease;
+    private readonly ValidationSchedule schedule;
     private readonly EpochLog? log;
     private int done;
     private bool started, disposed;
 
-    internal TrainingRun(RnnModel model, TrainingOptions options, TrainingData data, string? checkpointPath, EpochLog? log, IDisposable lease)
+    internal TrainingRun(RnnModel model, TrainingOptions options, TrainingData data, string? checkpointPath, string? bestModelPath, EpochLog? log, IDisposable lease)
     {
         this.log = log;
         this.model = model;
@@ -29,6 +30,8 @@ public sealed class TrainingRun : IDisposable
         this.lease = lease;
         Options = options;
         CheckpointPath = checkpointPath;
+        BestModelPath = bestModelPath;
+        schedule = new ValidationSchedule(options);
     }
 
     public TrainingOptions Options { get; }
@@ -41,6 +44,10 @@ public sealed class TrainingRun : IDisposable
     public string? LogPath => log?.Path;
     /// <summary>The epoch the checkpoint last took (model numbering); null before the first.</summary>
     public int? LastCheckpointEpoch { get; private set; }
+    /// <summary>The best model's full path; null without -BestModelPath.</summary>
+    public string? BestModelPath { get; }
+    /// <summary>The epoch of the best validation loss so far in this run (model numbering); null before the first.</summary>
+    public int? BestEpoch => schedule.BestEpoch;
 
     /// <summary>Epochs of this run completed so far (each recorded on the model).</summary>
     public int EpochsDone => done;
@@ -65,7 +72,7 @@ public sealed class TrainingRun : IDisposable
     {
         var network = model.Network;
         using var lastGood = new WeightSnapshot(network, model.Optimizer);
-        while (done < Options.Epochs)
+        while (done < Options.Epochs && !schedule.Stopped)
         {
             cancellation.ThrowIfCancellationRequested();
             EpochRecord record;
@@ -79,7 +86,7 @@ public sealed class TrainingRun : IDisposable
     private EpochRecord RunEpoch(RecurrentNetwork network, WeightSnapshot lastGood, CancellationToken cancellation, Action<MinibatchProgress>? onMinibatch)
     {
         var epoch = model.EpochsTrained + 1;
-        var optimizer = model.Optimizer.For(network.parameters(), Options);
+        var optimizer = model.Optimizer.For(network.parameters(), Options with { LearningRate = schedule.LearningRate });
         // The sampler's randomness is a function of (seed, epoch): continued training stays reproducible.
         var random = new Random(Trainer.EpochSeed(model.Seed, epoch));
         if (model.Dropout > 0) NetworkFactory.Reseed(Trainer.EpochSeed(model.Seed, epoch));
@@ -102,7 +109,7 @@ public sealed class TrainingRun : IDisposable
                 onMinibatch?.Invoke(new MinibatchProgress(epoch, k + 1, batches.Count, clock.Elapsed));
             }
             clock.Stop();
-            if (data.Validation is not null) validation = Evaluator.PerplexityOf(network, data.Validation, cancellation);
+            if (data.Validation is not null) validation = Evaluator.PerplexityOf(network, data.Validation, Options.ValidationBatchSize, cancellation);
         }
         catch (OperationCanceledException)
         {
@@ -123,8 +130,13 @@ public sealed class TrainingRun : IDisposable
             network.train();
         }
         var meanLoss = lossSum / tokens;
+        var rate = schedule.LearningRate;
+        var verdict = validation is null ? null : schedule.Judge(epoch, validation.CrossEntropy);
         var record = Describe() with
         {
+            LearningRate = rate,
+            EpochsWithoutImprovement = verdict?.EpochsWithoutImprovement,
+            StopReason = verdict?.StopReason,
             Epoch = epoch,
             Loss = meanLoss,
             Perplexity = Math.Exp(meanLoss),
@@ -135,23 +147,35 @@ public sealed class TrainingRun : IDisposable
             TokensPerSecond = tokens / clock.Elapsed.TotalSeconds,
         };
         model.Record(record);
-        WriteCheckpointIfDue(epoch, lastGood);
+        try
+        {
+            if (verdict is { Improved: true } && BestModelPath is not null) WriteWithEpoch(BestModelPath, epoch, lastGood);
+            var ordinal = done + 1;
+            var last = ordinal == Options.Epochs || schedule.Stopped;
+            if (CheckpointPath is not null && (ordinal % Options.CheckpointEvery == 0 || last))
+            {
+                WriteWithEpoch(CheckpointPath, epoch, lastGood);
+                LastCheckpointEpoch = epoch;
+            }
+        }
+        catch (FileException)
+        {
+            if (verdict is not null) schedule.Forget();
+            throw;
+        }
         log?.Append(record);
         return record;
     }
 
     /// <summary>
-    /// The checkpoint is part of the epoch: when it cannot be written (a full disk), the epoch is
-    /// undone, so that no record exists that the checkpoint lacks and the model matches its History.
+    /// A checkpoint or best-model file is part of the epoch: when it cannot be written (a full disk),
+    /// the epoch is undone, so that no record exists that the file lacks and the model matches its History.
     /// </summary>
-    private void WriteCheckpointIfDue(int epoch, WeightSnapshot lastGood)
+    private void WriteWithEpoch(string path, int epoch, WeightSnapshot lastGood)
     {
-        var ordinal = done + 1;
-        if (CheckpointPath is null || (ordinal % Options.CheckpointEvery != 0 && ordinal != Options.Epochs)) return;
         try
         {
-            ModelFile.Write(model, CheckpointPath, WriteRule.ReplaceModelFile);
-            LastCheckpointEpoch = epoch;
+            ModelFile.Write(model, path, WriteRule.ReplaceModelFile);
         }
         catch (FileException e)
         {
@@ -173,12 +197,13 @@ public sealed class TrainingRun : IDisposable
         StateReset = StateReset.ToString(),
         BatchSize = Options.BatchSize,
         NumSteps = Options.NumSteps,
-        LearningRate = Options.LearningRate,
         GradientClip = Options.GradientClip,
         MaxTokens = Options.MaxTokens,
         Optimizer = Options.Optimizer.ToString(),
         WeightDecay = Options.WeightDecay,
         Dropout = model.Dropout,
+        EmbeddingSize = model.EmbeddingSize,
+        TieWeights = model.TieWeights,
         Seed = model.Seed,
         Threads = model.Threads,
         Device = model.Device.ToString(),

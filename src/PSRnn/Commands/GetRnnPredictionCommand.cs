@@ -42,7 +42,7 @@ public sealed class GetRnnPredictionCommand : PSRnnCmdlet
         var model = Model!;
         if (Length < 0)
             Fail("InvalidLength", ErrorCategory.InvalidArgument, $"-Length is {Length}: give the number of tokens to generate, 0 or more.", Length);
-        var prefix = Engine(() => model.ReadText(new[] { Prefix ?? "" }));
+        var prefix = Engine(() => model.ReadText(new[] { Prefix ?? "" }, asPrompt: true));
         var options = new GenerationOptions(Temperature, TopK, Seed);
         WriteVerbose($"Reading {prefix.Indices.Length} prefix tokens, then generating {Length} " +
                      (Temperature == 0 ? "greedily" : $"by sampling (temperature {Temperature}, top-k {TopK}, seed {Seed})") +

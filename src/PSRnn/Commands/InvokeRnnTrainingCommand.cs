@@ -75,6 +75,23 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
     [Parameter]
     public int CheckpointEvery { get => options.CheckpointEvery; set => options = options with { CheckpointEvery = value }; }
 
+    /// <summary>After an epoch whose validation loss is no better than the best, multiply the rate by this (e.g. 0.25); 1 keeps it.</summary>
+    [Parameter]
+    public double LearningRateDecay { get => options.LearningRateDecay; set => options = options with { LearningRateDecay = value }; }
+
+    /// <summary>Stop after this many epochs in a row without a better validation loss; 0 never stops early.</summary>
+    [Parameter]
+    public int Patience { get => options.Patience; set => options = options with { Patience = value }; }
+
+    /// <summary>A model file written (atomically) after every epoch that sets a new best validation loss.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? BestModelPath { get => options.BestModelPath; set => options = options with { BestModelPath = value }; }
+
+    /// <summary>Validation streams run side by side (pytorch/examples evaluates with 10).</summary>
+    [Parameter]
+    public int ValidationBatchSize { get => options.ValidationBatchSize; set => options = options with { ValidationBatchSize = value }; }
+
     protected override void ProcessText()
     {
         var model = Model!;
@@ -82,6 +99,7 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
         {
             CheckpointPath = CheckpointPath is null ? null : FileSystemPath(CheckpointPath),
             LogPath = LogPath is null ? null : FileSystemPath(LogPath),
+            BestModelPath = BestModelPath is null ? null : FileSystemPath(BestModelPath),
         };
         using var run = Engine(() => Trainer.Start(model, resolved, Lines, ValidationText), model);
         WriteVerbose($"Training on {run.TrainingTokens} tokens (vocabulary {model.VocabularySize}), device {model.Device}, " +
@@ -95,6 +113,8 @@ public sealed class InvokeRnnTrainingCommand : TextInputCmdlet
             {
                 progress.EpochDone(epoch);
                 if (run.LastCheckpointEpoch == epoch.Epoch) WriteVerbose($"Checkpoint after epoch {epoch.Epoch} written to {run.CheckpointPath}.");
+                if (run.BestModelPath is not null && run.BestEpoch == epoch.Epoch) WriteVerbose($"Best validation loss so far: epoch {epoch.Epoch} written to {run.BestModelPath}.");
+                if (epoch.StopReason is not null) WriteVerbose(epoch.StopReason);
                 WriteObject(epoch);
             }
         }

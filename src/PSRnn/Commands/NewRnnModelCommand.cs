@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PSRnn.Completers;
 using PSRnn.Engine.Models;
+using PSRnn.Engine.Native;
 using PSRnn.Engine.Text;
 
 namespace PSRnn.Commands;
@@ -24,9 +25,17 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     [Parameter]
     public int NumLayers { get; set; } = 1;
 
-    /// <summary>Dropout between stacked layers (training only); needs NumLayers of 2 or more to matter.</summary>
+    /// <summary>Dropout between stacked layers (training only); embedding models also drop the embedding's and the top layer's outputs.</summary>
     [Parameter]
     public double Dropout { get; set; }
+
+    /// <summary>Width of an embedding layer before the first recurrent layer; 0: one-hot input. Default: 0 for Char, 200 for Word.</summary>
+    [Parameter]
+    public int? EmbeddingSize { get; set; }
+
+    /// <summary>The output layer uses the embedding matrix as its weight (needs -EmbeddingSize equal to -HiddenSize).</summary>
+    [Parameter]
+    public SwitchParameter TieWeights { get; set; }
 
     [Parameter]
     public Tokenization Tokenization { get; set; } = Tokenization.Char;
@@ -38,6 +47,11 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     /// <summary>Tokens seen fewer times than this in the text map to &lt;unk&gt;.</summary>
     [Parameter]
     public int MinFrequency { get; set; } = 1;
+
+    /// <summary>A token appended after every line (pytorch/examples: &lt;eos&gt;); none by default.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string? LineEnd { get; set; }
 
     /// <summary>Seeds weight initialisation and the samplers; a random seed is drawn (and kept on the model) when absent.</summary>
     [Parameter]
@@ -59,14 +73,19 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
     protected override void ProcessText()
     {
         var device = ResolveDevice(Device)!.Value;
-        var textOptions = new TextOptions(Preprocessing, Tokenization, MinFrequency);
+        var textOptions = new TextOptions(Preprocessing, Tokenization, MinFrequency, LineEnd);
         var tokens = 0;
-        var vocabulary = Engine(() => Vocabulary is null ? textOptions.BuildVocabulary(Lines, out tokens) : PSRnn.Engine.Text.Vocabulary.FromList(Vocabulary));
+        // A listed vocabulary gets the line-end token too, or every line end would read as <unk>.
+        var listed = Vocabulary is null || LineEnd is null || Vocabulary.Contains(LineEnd) ? Vocabulary : [.. Vocabulary, LineEnd];
+        var vocabulary = Engine(() => listed is null ? textOptions.BuildVocabulary(Lines, out tokens) : PSRnn.Engine.Text.Vocabulary.FromList(listed));
         var seed = Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
-        var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count, NumLayers, Dropout);
+        var embedding = EmbeddingSize ?? ModelSpec.DefaultEmbeddingSize(Tokenization == Tokenization.Word);
+        var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count, NumLayers, Dropout, embedding, TieWeights);
         var source = Vocabulary is null ? $"from {tokens} {Tokenization} tokens of text" : "from -Vocabulary";
-        WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}), vocabulary {vocabulary.Count} {source}, " +
+        var input = embedding > 0 ? $"an embedding of {embedding}{(TieWeights ? " tied to the output layer" : "")}" : "one-hot input";
+        WriteVerbose($"Creating a {Implementation} {CellType} ({NumLayers} layer(s) of {HiddenSize}, {input}), vocabulary {vocabulary.Count} {source}, " +
                      $"seed {seed}, device {device}, {Threads} thread(s).");
+        WriteVerbose(MklVendorGate.Description);
         WriteObject(Engine(() => new RnnModel(spec, vocabulary, textOptions, seed, device, Threads), spec));
     }
 }
