@@ -115,6 +115,33 @@ public sealed class FaultTests : IDisposable
     }
 
     [Fact]
+    public void AnyFailureMidEpochPutsBackTheLastCompletedEpoch_AProgressCallbackStoppedByItsPipelineToo()
+    {
+        using var model = TestData.Model(Implementation.Fused, Text, hidden: 12);
+        var corpus = TestData.Tokens(model, Text);
+        var options = new TrainingOptions { Epochs = 3, BatchSize = 4, NumSteps = 8, Optimizer = OptimizerKind.Adam, LearningRate = 0.01 };
+        using var run = Trainer.Start(model, options, corpus);
+        var afterFirst = double.NaN;
+        var records = new List<EpochRecord>();
+        var stopped = Assert.Throws<InvalidOperationException>(() =>
+        {
+            foreach (var record in run.Epochs(onMinibatch: step =>
+                     {
+                         // PowerShell's WriteProgress throws once its pipeline is stopping: a callback can end an epoch.
+                         if (step is { Epoch: 2, Done: 5 }) throw new InvalidOperationException("the pipeline is stopping");
+                     }))
+            {
+                records.Add(record);
+                afterFirst = Evaluator.Perplexity(model, corpus).Perplexity;
+            }
+        });
+        Assert.Equal("the pipeline is stopping", stopped.Message);
+        Assert.Single(records);
+        Assert.Equal(1, model.EpochsTrained);
+        Assert.Equal(afterFirst, Evaluator.Perplexity(model, corpus).Perplexity);
+    }
+
+    [Fact]
     public void AFiniteExplosionDivergesAndTheModelCanStillBeSaved()
     {
         using var model = TestData.Model(Implementation.Fused, Text);

@@ -111,19 +111,20 @@ public sealed class TrainingRun : IDisposable
             clock.Stop();
             if (data.Validation is not null) validation = Evaluator.PerplexityOf(network, data.Validation, Options.ValidationBatchSize, cancellation);
         }
-        catch (OperationCanceledException)
-        {
-            // Ctrl+C mid-epoch: drop the partial epoch, so the weights, the optimizer, History and
-            // any checkpoint all describe the same completed epochs (and a resumed run stays exact).
-            lastGood.Restore();
-            throw;
-        }
         catch (TrainingDivergedException diverged)
         {
             lastGood.Restore();
             throw new TrainingDivergedException(diverged.Loss, diverged.Limit,
                 $"{(epoch == 1 ? "The initial weights" : $"The weights after epoch {epoch - 1}")} were restored. Lower -LearningRate (it is {Options.LearningRate}) " +
                 $"or -GradientClip (it is {Options.GradientClip}), then train again.");
+        }
+        catch
+        {
+            // Ctrl+C mid-epoch, or anything else that ends it (the caller's progress callback stopped by
+            // its pipeline, an allocation refused): drop the partial epoch, so the weights, the optimizer,
+            // History and any checkpoint all describe the same completed epochs (a resumed run stays exact).
+            lastGood.Restore();
+            throw;
         }
         finally
         {
