@@ -28,3 +28,12 @@ public sealed class LinuxFactAttribute : FactAttribute
         if (!OperatingSystem.IsLinux()) Skip = "needs Linux";
     }
 }
+
+/// <summary>A test that runs real PyTorch (Debian's python3-torch); skipped, with the reason, where no Python has torch.</summary>
+public sealed class PyTorchTheoryAttribute : TheoryAttribute
+{
+    public PyTorchTheoryAttribute()
+    {
+        if (TorchSide.Python is null) Skip = TorchSide.Absent;
+    }
+}
