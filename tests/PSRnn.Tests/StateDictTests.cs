@@ -181,6 +181,24 @@ public sealed class StateDictTests : IDisposable
     }
 
     [Fact]
+    public void WeightsCannotBeReplacedBetweenTheEpochsOfARunThatMayStillExportThem()
+    {
+        using var model = Model(Implementation.Fused, CellType.Rnn, 1, seed: 4);
+        StateDictFile.Save(model, PathOf("w.pt"), WriteRule.CreateNew);
+        using var run = Trainer.Start(model, new TrainingOptions { Epochs = 2, BatchSize = 2, NumSteps = 8 }, TestData.Tokens(model, Text), null);
+        var epochs = 0;
+        foreach (var _ in run.Epochs(CancellationToken.None))
+        {
+            var e = Assert.Throws<ModelBusyException>(() => StateDictFile.Load(model, PathOf("w.pt")));
+            Assert.Contains("between epochs", e.Message);
+            StateDictFile.Save(model, PathOf("w.pt"), WriteRule.ReplaceModelFile);
+            epochs++;
+        }
+        Assert.Equal(2, epochs);
+        Assert.Equal(2, model.History.Count);
+    }
+
+    [Fact]
     public void FilesThatAreNotStateDictsAreRefusedAsSuch()
     {
         using var model = Model(Implementation.Fused, CellType.Rnn, 1, seed: 4);
