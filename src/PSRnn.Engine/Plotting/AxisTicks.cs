@@ -9,17 +9,25 @@ public sealed record AxisTick(double Value, string Label, bool IsMajor = true);
 public static class AxisTicks
 {
     /// <summary>
-    /// Whole-number epochs between <paramref name="low"/> and <paramref name="high"/>, a step of 1, 2 or 5
-    /// times a power of ten that gives at most <paramref name="maxTicks"/> labels (an epoch is never fractional).
+    /// Whole-number epochs between <paramref name="low"/> and <paramref name="high"/>: multiples of the
+    /// smallest step of 1, 2 or 5 times a power of ten that gives at most <paramref name="maxTicks"/> labels.
     /// </summary>
     public static IReadOnlyList<AxisTick> Epochs(double low, double high, int maxTicks = 10)
     {
-        var step = NiceStep(Math.Max(high - low, 1) / Math.Max(maxTicks - 1, 1), new[] { 1.0, 2, 5 });
-        step = Math.Max(1, Math.Round(step));
-        var ticks = new List<AxisTick>();
-        for (var value = Math.Ceiling(low / step) * step; value <= high + 1e-9; value += step)
-            ticks.Add(new AxisTick(value, value.ToString("0", CultureInfo.InvariantCulture)));
-        return ticks;
+        low = Math.Ceiling(low);
+        for (var power = 1.0; ; power *= 10)
+        {
+            foreach (var multiplier in new[] { 1.0, 2, 5 })
+            {
+                var step = multiplier * power;
+                var first = Math.Ceiling(low / step) * step + 0.0; // + 0.0 turns -0 into 0
+                if (Math.Floor((high - first) / step) + 1 > Math.Max(maxTicks, 2)) continue;
+                var ticks = new List<AxisTick>();
+                for (var value = first; value <= high + 1e-9; value += step)
+                    ticks.Add(new AxisTick(value, value.ToString("0", CultureInfo.InvariantCulture)));
+                return ticks;
+            }
+        }
     }
 
     /// <summary>
