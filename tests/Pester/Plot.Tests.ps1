@@ -133,12 +133,27 @@ Describe 'Export-RnnPlot layout for reports' {
         (Get-Layout @($falling, $held) -log).Legend | Should -Not -Be 'Outside'
     }
 
-    It 'puts the legend outside when every corner has a curve in it, in the first free corner otherwise' {
-        [PSRnn.Engine.Plotting.LegendPlacement]::Choose(800, 500, 200, 100, 10, (New-Curves @(@(5, 5), @(795, 5), @(795, 495), @(5, 495)))) | Should -Be 'Outside'
-        [PSRnn.Engine.Plotting.LegendPlacement]::Choose(800, 500, 200, 100, 10, (New-Curves (0..10 | ForEach-Object { , @(($_ * 80), 400) }))) | Should -Be 'UpperRight'
+    It 'puts the legend in the first free corner, as the curves lie' {
+        $fit = [PSRnn.Engine.Plotting.LegendPlacement]::Choose(800, 500, 200, 100, 10, (New-Curves (0..10 | ForEach-Object { , @(($_ * 80), 400) })))
+        ($fit.Position, $fit.Headroom) | Should -Be @('UpperRight', 0)
+    }
+
+    It 'makes room above the curves for it when no corner is free, up to a quarter of the axis' {
+        # Curves near the top and the bottom: the box (100 + 2 x 10 px high) needs (120 - 60) / (500 - 120) of the range added on top.
+        $curves = New-Curves (0..10 | ForEach-Object { , @(($_ * 80), 60) })
+        $curves.Add((New-Curves (0..10 | ForEach-Object { , @(($_ * 80), 440) }))[0])
+        $fit = [PSRnn.Engine.Plotting.LegendPlacement]::Choose(800, 500, 200, 100, 10, $curves)
+        $fit.Position | Should -Be 'UpperRight'
+        $fit.Headroom | Should -BeGreaterThan 0.157
+        $fit.Headroom | Should -BeLessThan 0.159
+    }
+
+    It 'puts the legend outside when every corner would need more room than that' {
+        $fit = [PSRnn.Engine.Plotting.LegendPlacement]::Choose(800, 500, 200, 100, 10, (New-Curves @(@(5, 5), @(795, 5), @(795, 495), @(5, 495))))
+        $fit.Position | Should -Be 'Outside'
     }
 
     It 'sees a segment that crosses a corner between two points' {
-        [PSRnn.Engine.Plotting.LegendPlacement]::Choose(800, 500, 200, 100, 10, (New-Curves @(@(500, 0), @(800, 120)))) | Should -Be 'UpperLeft'
+        ([PSRnn.Engine.Plotting.LegendPlacement]::Choose(800, 500, 200, 100, 10, (New-Curves @(@(500, 0), @(800, 120))))).Position | Should -Be 'UpperLeft'
     }
 }

@@ -10,7 +10,8 @@ public sealed record PlotLayout(IReadOnlyList<string> Colours, IReadOnlyList<Axi
 /// <summary>
 /// Draws training curves (a value against epoch) to PNG or SVG for reports: one colour-blind-safe colour
 /// per group, training solid and validation dashed in the same colour, one legend entry per group (plus
-/// the two line styles), the legend inside the axes where a corner is free of curves, whole-number epoch
+/// the two line styles), the legend inside the axes where a corner is free of curves (or can be made free
+/// with a little room on the y axis), whole-number epoch
 /// ticks, and log-axis labels that suit the range.
 /// </summary>
 public static class CurvePlot
@@ -74,10 +75,11 @@ public static class CurvePlot
             var limits = plot.Axes.GetLimits();
             var epochTicks = AxisTicks.Epochs(Math.Max(limits.Left, series.Min(s => s.Epochs.Min())), limits.Right, Math.Max(3, width / 90));
             plot.Axes.Bottom.TickGenerator = Manual(epochTicks, t => t.Value);
-            var valueTicks = logScale ? AxisTicks.Log(Math.Pow(10, limits.Bottom), Math.Pow(10, limits.Top)) : Array.Empty<AxisTick>();
-            if (logScale) plot.Axes.Left.TickGenerator = Manual(valueTicks, t => Math.Log10(t.Value));
 
+            var valueTicks = LabelValues(plot, logScale);
             var position = PlaceLegend(plot, curves, width, height);
+            // Again: room made for the legend widens the y range the labels cover.
+            valueTicks = LabelValues(plot, logScale);
             layout = new PlotLayout(colours, epochTicks, valueTicks, position);
             return plot;
         }
@@ -112,7 +114,10 @@ public static class CurvePlot
         plot.Legend.ManualItems.Add(validation);
     }
 
-    /// <summary>Renders once to learn the legend's size and the axes' pixels, then puts the legend where <see cref="LegendPlacement"/> says.</summary>
+    /// <summary>
+    /// Renders once to learn the legend's size and the axes' pixels, then puts the legend where <see cref="LegendPlacement"/>
+    /// says, widening the y axis when it makes room for it there.
+    /// </summary>
     private static LegendPosition PlaceLegend(Plot plot, List<(double[] X, double[] Y)> curves, int width, int height)
     {
         plot.Legend.Margin = new PixelPadding(LegendMargin);
@@ -126,7 +131,15 @@ public static class CurvePlot
             var pixel = plot.GetPixel(new Coordinates(x, y));
             return ((double)pixel.X - area.Left, (double)pixel.Y - area.Top);
         }).ToList());
-        var position = LegendPlacement.Choose(area.Width, area.Height, legend.Width, legend.Height, LegendMargin, pixels);
+        var fit = LegendPlacement.Choose(area.Width, area.Height, legend.Width, legend.Height, LegendMargin, pixels);
+        var position = fit.Position;
+        if (fit.Headroom > 0)
+        {
+            var (bottom, top) = (plot.Axes.GetLimits().Bottom, plot.Axes.GetLimits().Top);
+            var room = fit.Headroom * (top - bottom);
+            if (position is LegendPosition.UpperLeft or LegendPosition.UpperRight) plot.Axes.SetLimitsY(bottom, top + room);
+            else plot.Axes.SetLimitsY(bottom - room, top);
+        }
         if (position == LegendPosition.Outside) plot.ShowLegend(Edge.Right);
         else plot.ShowLegend(position switch
         {
@@ -136,6 +149,16 @@ public static class CurvePlot
             _ => Alignment.UpperRight,
         });
         return position;
+    }
+
+    /// <summary>Log-axis ticks for the current y range (none on a linear axis, which keeps ScottPlot's own).</summary>
+    private static IReadOnlyList<AxisTick> LabelValues(Plot plot, bool logScale)
+    {
+        if (!logScale) return Array.Empty<AxisTick>();
+        var limits = plot.Axes.GetLimits();
+        var ticks = AxisTicks.Log(Math.Pow(10, limits.Bottom), Math.Pow(10, limits.Top));
+        plot.Axes.Left.TickGenerator = Manual(ticks, t => Math.Log10(t.Value));
+        return ticks;
     }
 
     private static ScottPlot.TickGenerators.NumericManual Manual(IReadOnlyList<AxisTick> ticks, Func<AxisTick, double> position)
