@@ -2,19 +2,15 @@
 # continuation computed by real PyTorch (the torch.nn model of the help's Example 2) from the exported file.
 
 BeforeDiscovery {
-    $python = @($env:PSRNN_PYTHON, '/usr/bin/python3', 'python3') | Where-Object { $_ } | Where-Object {
-        $null = & $_ -c 'import torch' 2>&1; $?
-    } | Select-Object -First 1
-    $NoTorch = -not $python
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    $NoTorch = -not (Find-TorchPython)
 }
 
 BeforeAll {
     Import-Module $env:PSRNN_TEST_MODULE -Force
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $text = New-TestText -Length 1500 -Seed 4
-    $python = @($env:PSRNN_PYTHON, '/usr/bin/python3', 'python3') | Where-Object { $_ } | Where-Object {
-        $null = & $_ -c 'import torch' 2>&1; $?
-    } | Select-Object -First 1
+    $python = Find-TorchPython
     $help = Join-Path $PSScriptRoot '../../docs/help/Export-RnnStateDict.md'
     function New-Lstm([long] $Seed) { $text | New-RnnModel -CellType Lstm -Implementation Fused -HiddenSize 12 -Seed $Seed -Threads 1 -Device Cpu }
 }
