@@ -66,7 +66,7 @@ param(
     [int[]] $ReportEpochs,
     # Every epoch record of every configuration, as CSV.
     [string] $CsvPath = 'BatchReset.csv',
-    # Training (full colour) and validation (lighter) perplexity of every configuration, as a PNG or SVG.
+    # Training (solid) and validation (dashed) perplexity of every configuration, as a PNG or SVG.
     [string] $PlotPath = 'BatchReset.png',
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/PSRnn'),
     # A fast setting: small fused model, 2,000 characters, 4 epochs (explicit parameters still win).
@@ -135,7 +135,7 @@ function Compare-State($model, [string] $phrase, [string] $context) {
 $probeSteps = @(Compare-State $probe $Prefix $context)
 $probeSteps | Format-Table Step, Token, @{ n = 'NormFromZeros'; e = { '{0:F3}' -f $_.NormFromZeros }; a = 'right' },
     @{ n = 'NormAfterContext'; e = { '{0:F3}' -f $_.NormAfterContext }; a = 'right' },
-    @{ n = 'Distance'; e = { '{0:F3}' -f $_.Distance }; a = 'right' } | Out-Host
+    @{ n = 'Distance'; e = { '{0:F3}' -f $_.Distance }; a = 'right' } | Out-String | Write-Host
 Write-Host ("After '{0}' from zeros the state has norm {1:F3} (a reset state has norm 0, the largest possible is sqrt({2}) = {3:F1});" -f
     $Prefix, $probeSteps[-1].NormFromZeros, $HiddenSize, [Math]::Sqrt($HiddenSize))
 Write-Host ("with the context before it, the state after the phrase still differs by {0:F3} (after its first character: {1:F3})." -f
@@ -186,7 +186,7 @@ $results = @($results | Sort-Object ValidationPerplexity, Perplexity)
 $results | Format-Table Configuration, @{ n = 'Perplexity'; e = { '{0:F3}' -f $_.Perplexity }; a = 'right' },
     @{ n = 'Validation'; e = { '{0:F3}' -f $_.ValidationPerplexity }; a = 'right' },
     @{ n = 'BestValidation'; e = { '{0:F3}' -f $_.BestValidationPerplexity }; a = 'right' },
-    @{ n = 'AtEpoch'; e = { $_.BestValidationEpoch } }, @{ n = 'Seconds'; e = { '{0:F0}' -f $_.Seconds }; a = 'right' } | Out-Host
+    @{ n = 'AtEpoch'; e = { $_.BestValidationEpoch } }, @{ n = 'Seconds'; e = { '{0:F0}' -f $_.Seconds }; a = 'right' } | Out-String | Write-Host
 #endregion
 
 #region Step 5: Perplexity per epoch, configuration by configuration
@@ -201,7 +201,7 @@ foreach ($measure in 'Perplexity', 'ValidationPerplexity') {
         [pscustomobject]$row
     }
     Write-Host "$measure at epoch:"
-    $table | Format-Table | Out-Host
+    $table | Format-Table | Out-String | Write-Host
 }
 $records | Export-RnnPlot -Path $PlotPath -GroupBy Sampling, StateReset, NumSteps -LogScale -Width 1000 -Height 620
 Write-Host "Curves drawn to $PlotPath"
@@ -224,7 +224,7 @@ $memory = foreach ($name in $models.Keys) {
 $memory | Format-Table Configuration, @{ n = 'NormFromZeros'; e = { '{0:F3}' -f $_.NormFromZeros }; a = 'right' },
     @{ n = 'Distance@1'; e = { '{0:F3}' -f $_.DistanceAtStep1 }; a = 'right' },
     @{ n = 'Distance@5'; e = { '{0:F3}' -f $_.DistanceAtStep5 }; a = 'right' },
-    @{ n = "Distance@$($Prefix.Length)"; e = { '{0:F3}' -f $_.DistanceAtEnd }; a = 'right' } | Out-Host
+    @{ n = "Distance@$($Prefix.Length)"; e = { '{0:F3}' -f $_.DistanceAtEnd }; a = 'right' } | Out-String | Write-Host
 Write-Host "NormFromZeros: norm of the state after '$Prefix' read from zeros. Distance@k: how far the state after"
 Write-Host "200 characters of context and then k characters of the phrase is from the state after the same k from zeros."
 #endregion

@@ -19,6 +19,8 @@
         'Get-RnnPrediction'
         'Export-RnnModel'
         'Import-RnnModel'
+        'Export-RnnStateDict'
+        'Import-RnnStateDict'
         'Export-RnnPlot'
     )
     FunctionsToExport    = @()

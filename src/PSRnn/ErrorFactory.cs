@@ -4,6 +4,7 @@ using PSRnn.Engine.Evaluation;
 using PSRnn.Engine.IO;
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Native;
+using PSRnn.Engine.Persistence;
 using PSRnn.Engine.Resources;
 using PSRnn.Engine.Text;
 using PSRnn.Engine.Training;
@@ -28,6 +29,8 @@ internal static class ErrorFactory
             $"{range.ParamName} is {range.ActualValue}: {FirstSentence(range.Message)}", target, e),
         TrainingDivergedException => Create("TrainingDiverged", ErrorCategory.InvalidResult, e.Message, target, e),
         NonFiniteOutputException => Create("NonFiniteOutput", ErrorCategory.InvalidResult, e.Message, target, e),
+        StateDictMismatchException => Create("StateDictMismatch", ErrorCategory.InvalidData, e.Message, target, e),
+        NoTorchEquivalentException => Create("NoPyTorchEquivalent", ErrorCategory.InvalidOperation, e.Message, target, e),
         ModelBusyException => Create("ModelBusy", ErrorCategory.ResourceBusy, e.Message, target, e),
         ModelDisposedException => Create("ModelDisposed", ErrorCategory.InvalidOperation, e.Message, target, e),
         MemoryLimitException => Create("InsufficientMemory", ErrorCategory.ResourceUnavailable, e.Message, target, e),
@@ -60,6 +63,7 @@ internal static class ErrorFactory
         FileProblem.WriteFailed => "WriteFailed",
         FileProblem.InvalidText => "InvalidTextFile",
         FileProblem.NewerFormat => "UnsupportedModelVersion",
+        FileProblem.InvalidStateDict => "InvalidStateDictFile",
         FileProblem.InvalidPath => "InvalidPath",
         _ => "InvalidModelFile",
     };

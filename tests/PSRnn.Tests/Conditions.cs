@@ -47,3 +47,12 @@ public sealed class LinuxX64FactAttribute : FactAttribute
             Skip = "needs Linux on x86-64";
     }
 }
+
+/// <summary>A test that runs real PyTorch (Debian's python3-torch); skipped, with the reason, where no Python has torch.</summary>
+public sealed class PyTorchTheoryAttribute : TheoryAttribute
+{
+    public PyTorchTheoryAttribute()
+    {
+        if (TorchSide.Python is null) Skip = TorchSide.Absent;
+    }
+}

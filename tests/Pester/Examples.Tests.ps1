@@ -146,7 +146,8 @@ Describe 'examples/BatchReset.ipynb' {
         $notebook.nbformat_minor | Should -BeGreaterOrEqual 4
         $notebook.metadata.kernelspec.display_name | Should -Be '.NET (PowerShell)'
         $notebook.metadata.kernelspec.language | Should -Be 'PowerShell'
-        $notebook.metadata.kernelspec.name | Should -Be '.net-pwsh'
+        # Polyglot Notebooks in VS Code writes .net-pwsh; dotnet repl --default-kernel pwsh, which made the stored outputs, .net-powershell.
+        $notebook.metadata.kernelspec.name | Should -BeIn '.net-pwsh', '.net-powershell'
         $notebook.metadata.language_info.name | Should -Be 'PowerShell'
     }
 
@@ -209,5 +210,63 @@ Describe 'examples/Sweep.ps1 on generated text' {
         $values = @($rows | ForEach-Object { [double]$_.$SortedBy })
         $values | Should -Be @($values | Sort-Object)
         if ($Fraction -eq 0) { $rows.ValidationPerplexity | ForEach-Object { $_ | Should -BeNullOrEmpty } }
+    }
+}
+
+Describe 'examples/BatchReset.ipynb run headless with dotnet repl, quick setting' {
+    # The README's command, with PSRNN_NOTEBOOK_QUICK=1 (the script's -Quick setting, read by the first
+    # cell) and generated text: the whole notebook in well under a minute.
+    BeforeDiscovery {
+        $repo = Join-Path $PSScriptRoot '../..'
+        Push-Location $repo
+        try { $null = & dotnet repl --version 2>&1; $noRepl = $LASTEXITCODE -ne 0 } finally { Pop-Location }
+        $noModule = -not (Test-Path (Join-Path $repo 'out/PSRnn/PSRnn.psd1'))
+        $skip = $noRepl -or $noModule
+        # Skipped where dotnet tool restore has not brought dotnet-repl, or the module is not built in out/PSRnn (the notebook's ../out/PSRnn).
+    }
+
+    BeforeAll {
+        $textPath = Join-Path $TestDrive 'text.txt'
+        New-TestText -Length 4000 -Seed 7 | Set-Content -LiteralPath $textPath
+        $outputPath = Join-Path $TestDrive 'BatchReset.ipynb'
+        $saved = @{ Quick = $env:PSRNN_NOTEBOOK_QUICK; Text = $env:PSRNN_NOTEBOOK_TEXT; Modules = $env:PSModulePath }
+        # dotnet repl's PowerShell kernel has no Microsoft.PowerShell.Utility of its own: lend it this pwsh's.
+        ($env:PSRNN_NOTEBOOK_QUICK, $env:PSRNN_NOTEBOOK_TEXT, $env:PSModulePath) = ('1', $textPath, (Join-Path $PSHOME 'Modules'))
+        Push-Location $examples
+        try {
+            $log = & dotnet repl --run BatchReset.ipynb --default-kernel pwsh --exit-after-run --output-path $outputPath 2>&1
+            $exitCode = $LASTEXITCODE
+        }
+        finally {
+            Pop-Location
+            ($env:PSRNN_NOTEBOOK_QUICK, $env:PSRNN_NOTEBOOK_TEXT, $env:PSModulePath) = ($saved.Quick, $saved.Text, $saved.Modules)
+        }
+        $ran = if (Test-Path -LiteralPath $outputPath) { Get-Content -Raw -LiteralPath $outputPath | ConvertFrom-Json -AsHashtable }
+        $codeCells = @($ran.cells | Where-Object { $_.cell_type -eq 'code' })
+        $outputs = @($codeCells | ForEach-Object { $_.outputs })
+        $text = -join ($outputs | ForEach-Object { -join $_.text })
+    }
+
+    It 'runs to the end and writes the notebook with its outputs' -Skip:$skip {
+        $exitCode | Should -Be 0 -Because ($log -join "`n")
+        $codeCells.Count | Should -Be 8
+    }
+
+    It 'has text output in every step cell and no error output anywhere' -Skip:$skip {
+        for ($i = 1; $i -lt $codeCells.Count; $i++) {
+            @($codeCells[$i].outputs | Where-Object output_type -eq 'stream').Count | Should -BeGreaterThan 0 -Because "step $i prints"
+        }
+        @($outputs | Where-Object output_type -eq 'error') | Should -BeNullOrEmpty
+    }
+
+    It 'keeps its outputs plain text: no ANSI escapes, no progress records' -Skip:$skip {
+        $text | Should -Not -Match "`e\["
+        @($outputs | Where-Object output_type -eq 'display_data') | Should -BeNullOrEmpty
+        $text | Should -Match 'Configuration\s+Perplexity\s+Validation'
+    }
+
+    It 'ran the quick setting on the given text: 8 configurations of 4 epochs' -Skip:$skip {
+        $text | Should -Match '32 epoch records written to'
+        ([regex]::Matches($text, '(?m)^\S+/\S+/\d+\s+4 epochs in')).Count | Should -Be 8
     }
 }

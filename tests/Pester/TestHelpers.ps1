@@ -96,3 +96,16 @@ function Assert-Refusal {
     Get-FolderState $TestDrive | Should -Be $filesBefore -Because 'a refused command creates, changes and deletes no file'
     & $state $Model | Should -Be $modelBefore -Because 'a refused command leaves the model as it was'
 }
+
+function Find-TorchPython {
+    <# A Python that imports torch ($env:PSRNN_PYTHON, then Debian's /usr/bin/python3, then python3), or nothing. #>
+    foreach ($candidate in @($env:PSRNN_PYTHON, '/usr/bin/python3', 'python3') | Where-Object { $_ }) {
+        try {
+            $null = & $candidate -c 'import torch' 2>&1
+            if ($LASTEXITCODE -eq 0) { return $candidate }
+        }
+        catch [System.Management.Automation.CommandNotFoundException] {
+            # Not installed under that name: try the next.
+        }
+    }
+}

@@ -16,6 +16,8 @@ public enum FileProblem
     InvalidText,
     /// <summary>Not a readable PSRnn model file.</summary>
     InvalidModel,
+    /// <summary>Not a PyTorch state_dict file PSRnn can read (not torch.save's zip, or no tensors in it).</summary>
+    InvalidStateDict,
     /// <summary>A model file of a newer format than this PSRnn reads.</summary>
     NewerFormat,
     /// <summary>Not a path the file system can take (a NUL character, an unsupported form).</summary>

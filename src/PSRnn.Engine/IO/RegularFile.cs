@@ -9,6 +9,7 @@ public sealed record FileRole(string Noun, string ExampleName, string FolderAdvi
     public static FileRole Text { get; } = new("text file", "text.txt", "Give a text file, or pipe the folder's files: Get-ChildItem '{0}' -File | ...");
     public static FileRole Model { get; } = new("model file", "model.psrnn", "Give the file's path, e.g. Get-ChildItem '{0}' -Filter *.psrnn | Import-RnnModel.");
     public static FileRole Plot { get; } = new("plot", "curves.png", "Give a file path ending in .png or .svg.");
+    public static FileRole StateDict { get; } = new("PyTorch state_dict file", "model.pt", "Give the file's path, e.g. Get-ChildItem '{0}' -Filter *.pt.");
 }
 
 /// <summary>

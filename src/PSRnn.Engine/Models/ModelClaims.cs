@@ -20,8 +20,12 @@ internal sealed class ModelClaims(Action free)
         get { lock (gate) return disposeRequested || freed; }
     }
 
-    /// <summary>Holds the model alone for <paramref name="what"/> ("export", "epoch 3 of training").</summary>
-    public IDisposable Operation(string what)
+    /// <summary>
+    /// Holds the model alone for <paramref name="what"/> ("export", "epoch 3 of training"). Without
+    /// <paramref name="betweenEpochs"/>, also refuses the training run's own thread: work that replaces the
+    /// weights must not slip in between a run's epochs.
+    /// </summary>
+    public IDisposable Operation(string what, bool betweenEpochs = true)
     {
         lock (gate)
         {
@@ -32,6 +36,10 @@ internal sealed class ModelClaims(Action free)
                     ? new ModelBusyException($"The model is in the middle of {operation}, so {what} cannot start inside it.")
                     : ModelBusyException.OtherRunspace(operation, what);
             if (run is not null && runThread != thread) throw ModelBusyException.OtherRunspace($"training ({run()})", what);
+            if (run is not null && !betweenEpochs)
+                throw new ModelBusyException(
+                    $"The model is being trained by an Invoke-RnnTraining earlier in this pipeline ({run()}), so {what} cannot replace its weights " +
+                    "between epochs. Run it once that pipeline ends.");
             (operation, operationThread) = (what, thread);
         }
         return new Release(this, run: false);

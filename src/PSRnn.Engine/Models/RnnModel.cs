@@ -106,6 +106,17 @@ public sealed class RnnModel : IDisposable
         return claim;
     }
 
+    /// <summary>As <see cref="Claim"/>, and refused between the epochs of a training run (work that replaces the weights).</summary>
+    internal IDisposable ClaimOutsideTraining(string operation)
+    {
+        var claim = claims.Operation(operation, betweenEpochs: false);
+        if (get_num_threads() != Threads) set_num_threads(Threads);
+        return claim;
+    }
+
+    /// <summary>Forgets every recorded epoch: new weights from elsewhere have no PSRnn history.</summary>
+    internal void ForgetHistory() => history.Clear();
+
     /// <summary>Holds the model for a training run (<see cref="ModelClaims.TrainingRun"/>).</summary>
     internal IDisposable ClaimTraining(Func<string> progress) => claims.TrainingRun(progress);
 

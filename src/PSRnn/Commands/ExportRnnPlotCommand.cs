@@ -6,7 +6,7 @@ namespace PSRnn.Commands;
 
 /// <summary>
 /// Draws epoch records from the pipeline as curves (perplexity against epoch, train and
-/// validation in a lighter shade) into a PNG or SVG file, one colour per value of -GroupBy.
+/// validation dashed in the same colour) into a PNG or SVG file, one colour per value of -GroupBy.
 /// </summary>
 [Cmdlet(VerbsData.Export, "RnnPlot", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
@@ -27,7 +27,7 @@ public sealed class ExportRnnPlotCommand : PSRnnCmdlet
     [Parameter]
     public string[]? GroupBy { get; set; }
 
-    /// <summary>The figure to plot: Perplexity (default) or Loss; its validation twin is drawn in a lighter shade when present.</summary>
+    /// <summary>The figure to plot: Perplexity (default) or Loss; its validation twin is drawn dashed (lighter in SVG) when present.</summary>
     [Parameter]
     [ValidateSet("Perplexity", "Loss")]
     public string Property { get; set; } = "Perplexity";
