@@ -1,6 +1,7 @@
 using PSRnn.Engine.IO;
 using PSRnn.Engine.Models;
 using PSRnn.Engine.Persistence;
+using PSRnn.Engine.Text;
 using PSRnn.Engine.Training;
 using Xunit;
 using static TorchSharp.torch;
@@ -21,18 +22,28 @@ public sealed class StateDictTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(folder, name);
 
-    public static TheoryData<Implementation, CellType, int> Mappable => new()
+    /// <summary>Implementation, cell, layers, embedding size (0: one-hot), tied.</summary>
+    public static TheoryData<Implementation, CellType, int, int, bool> Mappable => new()
     {
-        { Implementation.Fused, CellType.Rnn, 1 },
-        { Implementation.Fused, CellType.Gru, 2 },
-        { Implementation.Fused, CellType.Lstm, 2 },
-        { Implementation.Scratch, CellType.Rnn, 2 },
-        { Implementation.Scratch, CellType.Lstm, 1 },
-        { Implementation.Scratch, CellType.Lstm, 2 },
+        { Implementation.Fused, CellType.Rnn, 1, 0, false },
+        { Implementation.Fused, CellType.Gru, 2, 0, false },
+        { Implementation.Fused, CellType.Lstm, 2, 0, false },
+        { Implementation.Scratch, CellType.Rnn, 2, 0, false },
+        { Implementation.Scratch, CellType.Lstm, 1, 0, false },
+        { Implementation.Scratch, CellType.Lstm, 2, 0, false },
+        { Implementation.Fused, CellType.Gru, 1, 3, false },
+        { Implementation.Fused, CellType.Lstm, 2, Hidden, true },
+        { Implementation.Scratch, CellType.Rnn, 1, Hidden, true },
+        { Implementation.Scratch, CellType.Lstm, 2, 3, false },
     };
 
-    private static RnnModel Model(Implementation implementation, CellType cell, int layers, long seed) =>
-        TestData.Model(implementation, Text, hidden: Hidden, seed: seed, cell: cell, layers: layers);
+    private static RnnModel Model(Implementation implementation, CellType cell, int layers, long seed, int embedding = 0, bool tied = false)
+    {
+        var options = new TextOptions();
+        var vocabulary = Vocabulary.Build(options.Tokenize(new[] { Text }));
+        var spec = new ModelSpec(cell, implementation, Hidden, vocabulary.Count, layers, EmbeddingSize: embedding, TieWeights: tied);
+        return new RnnModel(spec, vocabulary, options, seed, ComputeDevice.Cpu, threads: 1);
+    }
 
     /// <summary>Every weight (scratch biases included, which start at zero) drawn from U(−0.5, 0.5), so that every tensor shows in the logits.</summary>
     private static void Scramble(RnnModel model, long seed)
@@ -75,23 +86,23 @@ public sealed class StateDictTests : IDisposable
 
     [PyTorchTheory]
     [MemberData(nameof(Mappable))]
-    public void PyTorchLoadsTheExportAndComputesTheSameLogits(Implementation implementation, CellType cell, int layers)
+    public void PyTorchLoadsTheExportAndComputesTheSameLogits(Implementation implementation, CellType cell, int layers, int embedding, bool tied)
     {
-        using var model = Model(implementation, cell, layers, seed: 4);
+        using var model = Model(implementation, cell, layers, seed: 4, embedding, tied);
         Scramble(model, 21);
         StateDictFile.Save(model, PathOf("psrnn.pt"), WriteRule.CreateNew);
         var window = Window(model);
-        var torch = TorchSide.Logits("load", cell.ToString(), model.VocabularySize, Hidden, layers, PathOf("psrnn.pt"), window, folder);
+        var torch = TorchSide.Logits("load", cell.ToString(), model.VocabularySize, Hidden, layers, embedding, tied, PathOf("psrnn.pt"), window, folder);
         AssertClose(LogitsOf(model, window), torch, 1e-5);
     }
 
     [PyTorchTheory]
     [MemberData(nameof(Mappable))]
-    public void PSRnnImportsWhatPyTorchSavedAndComputesTheSameLogits(Implementation implementation, CellType cell, int layers)
+    public void PSRnnImportsWhatPyTorchSavedAndComputesTheSameLogits(Implementation implementation, CellType cell, int layers, int embedding, bool tied)
     {
-        using var model = Model(implementation, cell, layers, seed: 5);
+        using var model = Model(implementation, cell, layers, seed: 5, embedding, tied);
         var window = Window(model);
-        var torch = TorchSide.Logits("save", cell.ToString(), model.VocabularySize, Hidden, layers, PathOf("torch.pt"), window, folder, seed: 13);
+        var torch = TorchSide.Logits("save", cell.ToString(), model.VocabularySize, Hidden, layers, embedding, tied, PathOf("torch.pt"), window, folder, seed: 13);
         var before = LogitsOf(model, window);
         StateDictFile.Load(model, PathOf("torch.pt"));
         var after = LogitsOf(model, window);
@@ -101,11 +112,11 @@ public sealed class StateDictTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Mappable))]
-    public void AModelWithOtherInitialWeightsTakesTheExportedOnesExactly(Implementation implementation, CellType cell, int layers)
+    public void AModelWithOtherInitialWeightsTakesTheExportedOnesExactly(Implementation implementation, CellType cell, int layers, int embedding, bool tied)
     {
-        using var source = Model(implementation, cell, layers, seed: 4);
+        using var source = Model(implementation, cell, layers, seed: 4, embedding, tied);
         Scramble(source, 22);
-        using var target = Model(implementation, cell, layers, seed: 9);
+        using var target = Model(implementation, cell, layers, seed: 9, embedding, tied);
         StateDictFile.Save(source, PathOf("w.pt"), WriteRule.CreateNew);
         StateDictFile.Load(target, PathOf("w.pt"));
         var window = Window(source);
@@ -224,5 +235,24 @@ public sealed class StateDictTests : IDisposable
         Assert.Equal(FileProblem.AlreadyExists, e.Problem);
         Assert.Equal("precious", File.ReadAllText(PathOf("keep.txt")));
         Assert.Equal(new[] { "keep.txt", "w.pt" }, Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void AnUntiedFileIsRefusedByATiedModelAndATiedExportListsBothNamesAsPyTorchDoes()
+    {
+        using var untied = Model(Implementation.Fused, CellType.Rnn, 1, seed: 4, embedding: Hidden);
+        Scramble(untied, 23);
+        StateDictFile.Save(untied, PathOf("untied.pt"), WriteRule.CreateNew);
+        using var tied = Model(Implementation.Fused, CellType.Rnn, 1, seed: 4, embedding: Hidden, tied: true);
+        var window = Window(tied);
+        var before = LogitsOf(tied, window);
+        var e = Assert.Throws<StateDictMismatchException>(() => StateDictFile.Load(tied, PathOf("untied.pt")));
+        Assert.Contains("without -TieWeights", e.Message);
+        Assert.Equal(before, LogitsOf(tied, window));
+
+        StateDictFile.Save(tied, PathOf("tied.pt"), WriteRule.CreateNew);
+        using var file = new FileStream(PathOf("tied.pt"), FileMode.Open);
+        var names = TorchSharp.PyBridge.PyTorchUnpickler.UnpickleStateDict(file).Keys.Cast<string>().Order();
+        Assert.Equal(new[] { "embedding.weight", "output.bias", "output.weight", "rnn.bias_hh_l0", "rnn.bias_ih_l0", "rnn.weight_hh_l0", "rnn.weight_ih_l0" }, names);
     }
 }

@@ -24,7 +24,8 @@ internal static class TorchSide
     }
 
     /// <summary>Loads <paramref name="stateDict"/> (mode "load") or saves a new one (mode "save"), and returns the logits on <paramref name="tokens"/> [steps, batch].</summary>
-    public static float[] Logits(string mode, string cell, int vocabulary, int hidden, int layers, string stateDict, long[,] tokens, string folder, int seed = 0)
+    public static float[] Logits(string mode, string cell, int vocabulary, int hidden, int layers, int embedding, bool tied, string stateDict,
+                                 long[,] tokens, string folder, int seed = 0)
     {
         var tokensPath = Path.Combine(folder, "tokens.json");
         var logitsPath = Path.Combine(folder, "logits.bin");
@@ -34,7 +35,8 @@ internal static class TorchSide
         }));
         var root = RepositoryRoot();
         var (code, output) = Run(Python!, Path.Combine(root, "tests", "PyTorch", "torch_side.py"), Path.Combine(root, "docs", "help", "Export-RnnStateDict.md"),
-            mode, cell, vocabulary.ToString(), hidden.ToString(), layers.ToString(), stateDict, tokensPath, logitsPath, seed.ToString());
+            mode, cell, vocabulary.ToString(), hidden.ToString(), layers.ToString(), embedding.ToString(), tied ? "tied" : "untied",
+            stateDict, tokensPath, logitsPath, seed.ToString());
         if (code != 0) throw new InvalidOperationException($"torch_side.py failed ({code}):\n{output}");
         var bytes = File.ReadAllBytes(logitsPath);
         var values = new float[bytes.Length / 4];

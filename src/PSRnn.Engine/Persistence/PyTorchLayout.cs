@@ -5,8 +5,11 @@ namespace PSRnn.Engine.Persistence;
 
 /// <summary>
 /// A model's weights under the names and shapes of the torch.nn model the help of Export-RnnStateDict
-/// spells out: nn.RNN, nn.GRU or nn.LSTM named "rnn" over one-hot inputs, then nn.Linear named "output".
-/// A fused network already is that model. A scratch RNN or LSTM is the same function in another
+/// spells out: nn.Embedding named "embedding" (embedding models), nn.RNN, nn.GRU or nn.LSTM named "rnn"
+/// over the embedding or one-hot inputs, then nn.Linear named "output". A fused network already is that
+/// model, but for a tied one's output.weight, which PyTorch's state_dict lists although it is the
+/// embedding's tensor: it is written as a copy, and on the way in must equal embedding.weight. Scratch
+/// W_emb is embedding.weight. A scratch RNN or LSTM is the same function in another
 /// layout: per layer, weight_ih_l{k} stacks the W_x* of every gate transposed, in PyTorch's gate order
 /// (LSTM: i, f, g = C~, o), weight_hh_l{k} the W_h* likewise, bias_ih_l{k} the b_*, and bias_hh_l{k} is
 /// zero (PyTorch adds the two biases, so on the way in their sum becomes b_*); output.weight is W_hqᵀ and
@@ -41,8 +44,10 @@ internal static class PyTorchLayout
         if (spec.Implementation == Implementation.Fused)
         {
             foreach (var (name, value) in own) torch[name] = Portable(value);
-            return Keep(torch);
+            if (spec.TieWeights) torch[OutputWeight] = Portable(own[Embedding]);
+            return Keep(Ordered(torch));
         }
+        if (spec.HasEmbedding) torch[Embedding] = Portable(own["W_emb"]);
         var gates = TorchGateOrder(spec.CellType);
         for (var k = 0; k < spec.NumLayers; k++)
         {
@@ -52,10 +57,17 @@ internal static class PyTorchLayout
             torch[$"rnn.bias_ih_l{k}"] = Portable(cat(gates.Select(g => own[$"{prefix}b_{g}"]).ToArray(), 0));
             torch[$"rnn.bias_hh_l{k}"] = zeros(gates.Length * (long)spec.HiddenSize, ScalarType.Float32);
         }
-        torch["output.weight"] = Portable(own["W_hq"].t());
+        torch[OutputWeight] = Portable(spec.TieWeights ? own["W_emb"] : own["W_hq"].t());
         torch["output.bias"] = Portable(own["b_q"]);
         return Keep(torch);
     }
+
+    private const string Embedding = "embedding.weight", OutputWeight = "output.weight";
+
+    /// <summary>PyTorch's order: the embedding, the recurrent layer, the output layer's weight before its bias.</summary>
+    private static Dictionary<string, Tensor> Ordered(Dictionary<string, Tensor> tensors) =>
+        tensors.OrderBy(p => p.Key == Embedding ? 0 : p.Key.StartsWith("rnn.", StringComparison.Ordinal) ? 1 : p.Key == OutputWeight ? 2 : 3)
+            .ToDictionary(p => p.Key, p => p.Value);
 
     /// <summary>
     /// The values of the model's own parameters (by their names) for tensors in PyTorch's layout whose
@@ -66,11 +78,14 @@ internal static class PyTorchLayout
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var own = new Dictionary<string, Tensor>();
+        if (spec.TieWeights) RequireTied(torch);
         if (spec.Implementation == Implementation.Fused)
         {
-            foreach (var (name, value) in torch) own[name] = Portable(value);
+            foreach (var (name, value) in torch)
+                if (!(spec.TieWeights && name == OutputWeight)) own[name] = Portable(value);
             return Keep(own);
         }
+        if (spec.HasEmbedding) own["W_emb"] = Portable(torch[Embedding]);
         var gates = TorchGateOrder(spec.CellType);
         long h = spec.HiddenSize;
         for (var k = 0; k < spec.NumLayers; k++)
@@ -85,9 +100,18 @@ internal static class PyTorchLayout
                 own[$"{prefix}b_{gates[i]}"] = Portable(bias.narrow(0, i * h, h));
             }
         }
-        own["W_hq"] = Portable(torch["output.weight"].t());
+        if (!spec.TieWeights) own["W_hq"] = Portable(torch[OutputWeight].t());
         own["b_q"] = Portable(torch["output.bias"]);
         return Keep(own);
+    }
+
+    /// <summary>A tied model holds one matrix: a file whose output weight is another cannot be loaded into it faithfully.</summary>
+    private static void RequireTied(IReadOnlyDictionary<string, Tensor> torch)
+    {
+        if (!torch[OutputWeight].to(ScalarType.Float32).allclose(torch[Embedding].to(ScalarType.Float32), rtol: 0, atol: 0))
+            throw new StateDictMismatchException(OutputWeight,
+                "This model ties its output layer to its embedding (-TieWeights), but the file's output.weight differs from its embedding.weight: " +
+                "its weights come from an untied model. Build the PSRnn model without -TieWeights to import it.");
     }
 
     private static string LayerPrefix(int layer) => layer == 0 ? "" : $"l{layer}.";
