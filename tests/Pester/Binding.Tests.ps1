@@ -104,6 +104,22 @@ Describe 'How -Model binds: by name, by position 0, or from the pipeline where t
         ($text | Measure-Perplexity -Model $saved).Perplexity | Should -Be $expectedPerplexity
     }
 
+    It 'Export-RnnStateDict and Import-RnnStateDict: <Form>' -ForEach @(
+        @{ Form = '$m | Export-RnnStateDict file, $m2 | Import-RnnStateDict file'
+           Export = { $model | Export-RnnStateDict (Join-Path $folder 'piped.pt') }; Import = { $model | Import-RnnStateDict (Join-Path $folder 'piped.pt') } }
+        @{ Form = 'Export-RnnStateDict $m file, Import-RnnStateDict $m2 file'
+           Export = { Export-RnnStateDict $model (Join-Path $folder 'positional.pt') }; Import = { Import-RnnStateDict $model (Join-Path $folder 'positional.pt') } }
+        @{ Form = 'named, and Import-RnnStateDict $m2 -LiteralPath file'
+           Export = { Export-RnnStateDict -Path (Join-Path $folder 'named.pt') -Model $model }; Import = { Import-RnnStateDict $model -LiteralPath (Join-Path $folder 'named.pt') } }
+    ) {
+        $null = Invoke-NoPrompt $Export
+        # Invoke-NoPrompt's $model is the second model here: the one that takes the weights.
+        $other = New-TestModel -Text $text -HiddenSize 8 -Seed 9
+        $null = Invoke-NoPrompt $Import -Model $other
+        ($text | Measure-Perplexity -Model $other).Perplexity | Should -BeGreaterThan ($expectedPerplexity * 0.99999)
+        ($text | Measure-Perplexity -Model $other).Perplexity | Should -BeLessThan ($expectedPerplexity * 1.00001)
+    }
+
     It 'Measure-Perplexity and Invoke-RnnTraining take the text from the pipeline and the model at position 0' {
         (Invoke-NoPrompt { $text | Measure-Perplexity $model })[0].Perplexity | Should -Be $expectedPerplexity
         (Invoke-NoPrompt { Measure-Perplexity $model -InputObject $text })[0].Perplexity | Should -Be $expectedPerplexity
@@ -115,7 +131,7 @@ Describe 'How -Model binds: by name, by position 0, or from the pipeline where t
     }
 
     It 'documents the rule in every cmdlet''s -Model help' {
-        foreach ($command in 'Export-RnnModel', 'Get-RnnPrediction', 'Get-HiddenState', 'Measure-Perplexity', 'Invoke-RnnTraining') {
+        foreach ($command in 'Export-RnnModel', 'Export-RnnStateDict', 'Import-RnnStateDict', 'Get-RnnPrediction', 'Get-HiddenState', 'Measure-Perplexity', 'Invoke-RnnTraining') {
             $help = Get-Help $command -Parameter Model
             $help.position | Should -Be '0' -Because "$command -Model is position 0"
             ($help.description.Text -join ' ') | Should -Match 'by name, by position 0' -Because "docs/help/$command.md states the binding rule"

@@ -5,15 +5,17 @@ using PSRnn.Engine.Persistence;
 namespace PSRnn.Commands;
 
 /// <summary>Saves a model's weights as a PyTorch state_dict file (torch.load reads it), atomically.</summary>
-[Cmdlet(VerbsData.Export, "RnnStateDict", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "RnnStateDict", SupportsShouldProcess = true, DefaultParameterSetName = ModelBinding.First)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportRnnStateDictCommand : PSRnnCmdlet
 {
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ModelBinding.Piped)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ModelBinding.First)]
     [ValidateNotNull]
     public RnnModel? Model { get; set; }
 
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ModelBinding.Piped)]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = ModelBinding.First)]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 

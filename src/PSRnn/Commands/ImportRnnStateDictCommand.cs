@@ -5,19 +5,21 @@ using PSRnn.Engine.Persistence;
 namespace PSRnn.Commands;
 
 /// <summary>Replaces a model's weights with those of a PyTorch state_dict file (torch.save of the documented torch.nn model).</summary>
-[Cmdlet(VerbsData.Import, "RnnStateDict", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsData.Import, "RnnStateDict", DefaultParameterSetName = ModelBinding.First)]
 [OutputType(typeof(RnnModel))]
 public sealed class ImportRnnStateDictCommand : PSRnnCmdlet
 {
-    private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
     /// <summary>The model whose weights are replaced: built with New-RnnModel with the options the weights were made for.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ModelBinding.Piped)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ModelBinding.First)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 0, ParameterSetName = LiteralPathSet)]
     [ValidateNotNull]
     public RnnModel? Model { get; set; }
 
-    [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ModelBinding.Piped)]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = ModelBinding.First)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
