@@ -19,7 +19,7 @@ Describe 'The PSRnn module' {
     It 'exports exactly its cmdlets and nothing else' {
         $module = Get-Module PSRnn
         $module.ExportedCmdlets.Keys | Sort-Object |
-            Should -Be @('Export-RnnModel', 'Export-RnnPlot', 'Get-HiddenState', 'Get-RnnCorpus', 'Get-RnnPrediction', 'Import-RnnModel', 'Invoke-RnnTraining', 'Measure-Perplexity', 'New-RnnModel')
+            Should -Be @('Export-RnnModel', 'Export-RnnPlot', 'Export-RnnStateDict', 'Get-HiddenState', 'Get-RnnCorpus', 'Get-RnnPrediction', 'Import-RnnModel', 'Import-RnnStateDict', 'Invoke-RnnTraining', 'Measure-Perplexity', 'New-RnnModel')
         $module.ExportedFunctions.Count | Should -Be 0
         $module.ExportedAliases.Count | Should -Be 0
     }
