@@ -187,6 +187,10 @@ Describe 'The bad-input catalogue' {
             Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -BestModelPath (Join-Path $TestDrive 'best.psrnn') } }
         @{ Case = 'Invoke-RnnTraining -BestModelPath the same file as -CheckpointPath'; Id = 'PSRnn.ParameterConflict'; Category = 'InvalidArgument'; Advice = 'name the same file'
             Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -ValidationFraction 0.2 -BestModelPath (Join-Path $TestDrive 'same.psrnn') -CheckpointPath (Join-Path $TestDrive 'same.psrnn') } }
+        @{ Case = 'Invoke-RnnTraining -LogPath the same file as -CheckpointPath'; Id = 'PSRnn.ParameterConflict'; Category = 'InvalidArgument'; Advice = '-LogPath and -CheckpointPath name the same file'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -LogPath (Join-Path $TestDrive 'both.file') -CheckpointPath (Join-Path $TestDrive 'both.file') } }
+        @{ Case = 'Invoke-RnnTraining -LogPath the same file as -BestModelPath'; Id = 'PSRnn.ParameterConflict'; Category = 'InvalidArgument'; Advice = '-LogPath and -BestModelPath name the same file'
+            Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -ValidationFraction 0.2 -LogPath (Join-Path $TestDrive 'both.file') -BestModelPath (Join-Path $TestDrive 'both.file') } }
         @{ Case = 'Invoke-RnnTraining -BestModelPath on a text file'; Id = 'PSRnn.FileExists'; Category = 'ResourceExists'; Advice = 'not a PSRnn model file'
             Action = { $text | Invoke-RnnTraining -Model $model -Epochs 1 -BatchSize 4 -NumSteps 8 -ValidationFraction 0.2 -BestModelPath $plainFile } }
 

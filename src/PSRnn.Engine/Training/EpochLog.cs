@@ -38,9 +38,12 @@ public sealed class EpochLog : IDisposable
     /// Opens the log for appending: a new or empty file gets the header; an existing log must have
     /// the same header (a CSV of other columns, or any other file, is refused with FileProblem.AlreadyExists).
     /// </summary>
+    /// <summary>The file a log at <paramref name="path"/> would write: the full path, a symbolic link followed.</summary>
+    public static string Target(string path) => RegularFile.WriteTarget(path, Role);
+
     public static EpochLog Open(string path)
     {
-        path = RegularFile.WriteTarget(path, Role);
+        path = Target(path);
         FileStream stream;
         try
         {

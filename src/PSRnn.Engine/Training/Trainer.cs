@@ -39,6 +39,10 @@ public static class Trainer
             var best = options.BestModelPath is null ? null : ModelFile.CheckTarget(options.BestModelPath, WriteRule.ReplaceModelFile, probe: true);
             if (checkpoint is not null && checkpoint == best)
                 throw new ParameterConflictException("-CheckpointPath and -BestModelPath name the same file: give them different paths.");
+            var logTarget = options.LogPath is null ? null : EpochLog.Target(options.LogPath);
+            if (logTarget is not null && (logTarget == checkpoint || logTarget == best))
+                throw new ParameterConflictException(
+                    $"-LogPath and -{(logTarget == checkpoint ? "CheckpointPath" : "BestModelPath")} name the same file, but the log is CSV text and the other a model file: give them different paths.");
             // Last: opening the log creates it, which no refusal above may do.
             log = options.LogPath is null ? null : EpochLog.Open(options.LogPath);
             return run = new TrainingRun(model, options, prepared, checkpoint, best, log, lease);
