@@ -7,32 +7,11 @@ namespace PSRnn.Commands;
 /// <summary>Saves a model (weights, vocabulary, history, optimizer state) to one file, atomically.</summary>
 [Cmdlet(VerbsData.Export, "RnnModel", SupportsShouldProcess = true, DefaultParameterSetName = ModelBinding.First)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportRnnModelCommand : PSRnnCmdlet
+public sealed class ExportRnnModelCommand : ModelWriterCmdlet
 {
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ModelBinding.Piped)]
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ModelBinding.First)]
-    [ValidateNotNull]
-    public RnnModel? Model { get; set; }
+    protected override string FileKind => "model file";
 
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ModelBinding.Piped)]
-    [Parameter(Mandatory = true, Position = 1, ParameterSetName = ModelBinding.First)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
+    protected override string Write(RnnModel model, string path, WriteRule rule) => ModelFile.Save(model, path, rule);
 
-    /// <summary>Replace an existing model file at the path (never a file of another kind).</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    /// <summary>Write the saved file's FileInfo to the pipeline.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    protected override void ProcessRecord()
-    {
-        var path = FileSystemPath(Path!);
-        if (!ShouldProcess(path, File.Exists(path) ? "Replace model file" : "Write model file")) return;
-        path = Engine(() => ModelFile.Save(Model!, path, Force ? WriteRule.ReplaceModelFile : WriteRule.CreateNew), path);
-        WriteVerbose($"Wrote {Model} to {path}.");
-        if (PassThru) WriteObject(InvokeProvider.Item.Get(path), enumerateCollection: true);
-    }
+    protected override string Described(RnnModel model, string path) => $"Wrote {model} to {path}.";
 }
