@@ -21,6 +21,10 @@ internal sealed class FusedNetwork : RecurrentNetwork
     private readonly nn.Module rnn;
     private readonly Embedding? embedding;
     private readonly nn.Module<Tensor, Tensor> output;
+    // The recurrent layer's parameters per layer, looked up once: the kernels read them every batch.
+    private readonly LayerWeights[] layerWeights;
+
+    private readonly record struct LayerWeights(Parameter Input, Parameter Hidden, Parameter InputBias, Parameter HiddenBias);
 
     internal FusedNetwork(ModelSpec spec, WeightInit init) : base(nameof(FusedNetwork), spec, init.Device, init.Dtype)
     {
@@ -39,6 +43,9 @@ internal sealed class FusedNetwork : RecurrentNetwork
         if (spec.HasEmbedding) embedding = nn.Embedding(v, spec.EmbeddingSize, device: device, dtype: dtype);
         output = spec.TieWeights ? new TiedOutput(embedding!, init.Zeros(v)) : nn.Linear(h, v, device: device, dtype: dtype);
         RegisterComponents();
+        Parameter Weight(string name, int k) => rnn.get_parameter($"{name}_l{k}") ?? throw new InvalidOperationException($"{name}_l{k} is missing.");
+        layerWeights = Enumerable.Range(0, layers)
+            .Select(k => new LayerWeights(Weight("weight_ih", k), Weight("weight_hh", k), Weight("bias_ih", k), Weight("bias_hh", k))).ToArray();
         foreach (var parameter in rnn.parameters()) init.Uniform(parameter, 1 / Math.Sqrt(h));
         if (output is Linear linear)
         {
@@ -84,8 +91,7 @@ internal sealed class FusedNetwork : RecurrentNetwork
         Tensor outputs = null!;
         for (var k = 0; k < Spec.NumLayers; k++)
         {
-            Parameter Weight(string name) => rnn.get_parameter($"{name}_l{k}") ?? throw new InvalidOperationException($"{name}_l{k} is missing.");
-            var (inputWeight, hiddenWeight, inputBias, hiddenBias) = (Weight("weight_ih"), Weight("weight_hh"), Weight("bias_ih"), Weight("bias_hh"));
+            var (inputWeight, hiddenWeight, inputBias, hiddenBias) = layerWeights[k];
             // The RNN's two biases both add to the pre-activation; the GRU's hidden bias sits inside r ⊙ (…).
             var bias = Spec.CellType == CellType.Rnn ? inputBias + hiddenBias : inputBias;
             var projected = k > 0 ? bias.addmm(Drop(outputs).reshape(-1, Spec.HiddenSize), inputWeight.t())
