@@ -52,7 +52,7 @@ internal sealed class ScratchNetwork : RecurrentNetwork
         {
             // State row r * layers + k holds row r (h, then c for LSTM) of layer k.
             for (var r = 0; r < rows; r++) layerState[r] = state[r * count + k];
-            var projected = k > 0 ? layers[k].ProjectFeatures(Spec.Dropout > 0 ? nn.functional.dropout(outputs, Spec.Dropout, training) : outputs)
+            var projected = k > 0 ? layers[k].ProjectFeatures(Drop(outputs))
                 : wEmb is null ? layers[0].ProjectTokens(inputs.reshape(-1))
                 : layers[0].ProjectFeatures(Drop(wEmb.index_select(0, inputs.reshape(-1))));
             outputs = layers[k].Run(projected.view(steps, batch, -1), layerState);

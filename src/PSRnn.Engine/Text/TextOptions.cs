@@ -45,6 +45,13 @@ public sealed record TextOptions(Preprocessing Preprocessing = Preprocessing.D2l
 
     public string Join(IEnumerable<string> tokens) => Tokenizer.Join(tokens, Tokenization);
 
+    /// <summary>A vocabulary from a token list (-Vocabulary), with the line-end token added when the list lacks it, or every line end would read as &lt;unk&gt;.</summary>
+    public Vocabulary VocabularyFromList(IReadOnlyCollection<string> tokens)
+    {
+        Validate();
+        return Vocabulary.FromList(LineEnd is null || tokens.Contains(LineEnd) ? tokens : tokens.Append(LineEnd));
+    }
+
     /// <summary>
     /// The vocabulary of a text under these options; refuses text with no tokens left after
     /// preprocessing, and a MinFrequency no token reaches.

@@ -34,13 +34,13 @@ public sealed class EpochLog : IDisposable
     /// <summary>The log's full path (a symbolic link followed).</summary>
     public string Path { get; }
 
+    /// <summary>The file a log at <paramref name="path"/> would write: the full path, a symbolic link followed.</summary>
+    public static string Target(string path) => RegularFile.WriteTarget(path, Role);
+
     /// <summary>
     /// Opens the log for appending: a new or empty file gets the header; an existing log must have
     /// the same header (a CSV of other columns, or any other file, is refused with FileProblem.AlreadyExists).
     /// </summary>
-    /// <summary>The file a log at <paramref name="path"/> would write: the full path, a symbolic link followed.</summary>
-    public static string Target(string path) => RegularFile.WriteTarget(path, Role);
-
     public static EpochLog Open(string path)
     {
         path = Target(path);
@@ -81,7 +81,6 @@ public sealed class EpochLog : IDisposable
             throw new FileException(FileProblem.AlreadyExists, Path,
                 $"'{Path}' already exists and is not a PSRnn epoch log with the same columns, so it is left as it is. " +
                 "Give a new -LogPath, or remove the file first.");
-        stream.Seek(0, SeekOrigin.End);
         // A log cut off in the middle of a row (a crash) gets its own line break before the next row.
         stream.Seek(-1, SeekOrigin.End);
         var last = stream.ReadByte();
@@ -123,7 +122,6 @@ public sealed class EpochLog : IDisposable
     private static string Format(object? value) => value switch
     {
         null => "",
-        TimeSpan span => span.ToString("c", CultureInfo.InvariantCulture),
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };

@@ -75,9 +75,7 @@ public sealed class NewRnnModelCommand : TextInputCmdlet
         var device = ResolveDevice(Device)!.Value;
         var textOptions = new TextOptions(Preprocessing, Tokenization, MinFrequency, LineEnd);
         var tokens = 0;
-        // A listed vocabulary gets the line-end token too, or every line end would read as <unk>.
-        var listed = Vocabulary is null || LineEnd is null || Vocabulary.Contains(LineEnd) ? Vocabulary : [.. Vocabulary, LineEnd];
-        var vocabulary = Engine(() => listed is null ? textOptions.BuildVocabulary(Lines, out tokens) : PSRnn.Engine.Text.Vocabulary.FromList(listed));
+        var vocabulary = Engine(() => Vocabulary is null ? textOptions.BuildVocabulary(Lines, out tokens) : textOptions.VocabularyFromList(Vocabulary));
         var seed = Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
         var embedding = EmbeddingSize ?? ModelSpec.DefaultEmbeddingSize(Tokenization == Tokenization.Word);
         var spec = new ModelSpec(CellType, Implementation, HiddenSize, vocabulary.Count, NumLayers, Dropout, embedding, TieWeights);
