@@ -20,7 +20,7 @@ internal sealed class FusedNetwork : RecurrentNetwork
 {
     private readonly nn.Module rnn;
     private readonly Embedding? embedding;
-    private readonly nn.Module<Tensor, Tensor> output;
+    private readonly nn.Module output;
     // The recurrent layer's parameters per layer, looked up once: the kernels read them every batch.
     private readonly LayerWeights[] layerWeights;
 
@@ -41,7 +41,7 @@ internal sealed class FusedNetwork : RecurrentNetwork
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.CellType, "Unknown cell type."),
         };
         if (spec.HasEmbedding) embedding = nn.Embedding(v, spec.EmbeddingSize, device: device, dtype: dtype);
-        output = spec.TieWeights ? new TiedOutput(embedding!, init.Zeros(v)) : nn.Linear(h, v, device: device, dtype: dtype);
+        output = spec.TieWeights ? new TiedOutput(init.Zeros(v)) : nn.Linear(h, v, device: device, dtype: dtype);
         RegisterComponents();
         Parameter Weight(string name, int k) => rnn.get_parameter($"{name}_l{k}") ?? throw new InvalidOperationException($"{name}_l{k} is missing.");
         layerWeights = Enumerable.Range(0, layers)
@@ -105,23 +105,17 @@ internal sealed class FusedNetwork : RecurrentNetwork
         return (outputs, stack(finals));
     }
 
-    public override Tensor Logits(Tensor outputs) =>
-        output.call((embedding is null ? outputs : Drop(outputs)).reshape(-1, Spec.HiddenSize));
-
-    /// <summary>The output layer of a tied model: the embedding matrix as its weight (one tensor, not a copy), and a bias of its own.</summary>
-    private sealed class TiedOutput : nn.Module<Tensor, Tensor>
+    protected override (Tensor Inputs, Tensor Weight, Tensor Bias, bool OutByIn) OutputLayer(Tensor outputs)
     {
-        private readonly Func<Tensor> weight;
-        private readonly Parameter bias;
+        var features = (embedding is null ? outputs : Drop(outputs)).reshape(-1, Spec.HiddenSize);
+        return output is Linear linear ? (features, linear.weight!, linear.bias!, true) : (features, embedding!.weight!, ((TiedOutput)output).Bias, true);
+    }
 
-        public TiedOutput(Embedding embedding, Parameter bias) : base(nameof(TiedOutput))
-        {
-            // Only the bias is this module's parameter: the weight stays the embedding's alone.
-            weight = () => embedding.weight!;
-            this.bias = bias;
-            register_parameter("bias", bias);
-        }
+    /// <summary>The output layer of a tied model: the embedding matrix is its weight (one tensor, not a copy); only the bias is its own.</summary>
+    private sealed class TiedOutput : nn.Module
+    {
+        public TiedOutput(Parameter bias) : base(nameof(TiedOutput)) => register_parameter("bias", Bias = bias);
 
-        public override Tensor forward(Tensor hidden) => nn.functional.linear(hidden, weight(), bias);
+        public Parameter Bias { get; }
     }
 }

@@ -23,8 +23,31 @@ internal abstract class RecurrentNetwork : nn.Module<Tensor, Tensor, (Tensor Log
     /// <summary>Hidden states of the top layer for every step, [steps, batch, hidden], and the final state.</summary>
     public abstract (Tensor TopHidden, Tensor State) RunLayers(Tensor inputs, Tensor state);
 
+    /// <summary>
+    /// The output layer for top-layer hidden states [steps, batch, hidden]: its input [steps * batch,
+    /// hidden] (after dropout where the model applies it), weight and bias. OutByIn: the weight is
+    /// [vocabulary, hidden] (libtorch's Linear, or a tied embedding), otherwise [hidden, vocabulary] (d2l's W_hq).
+    /// </summary>
+    protected abstract (Tensor Inputs, Tensor Weight, Tensor Bias, bool OutByIn) OutputLayer(Tensor topHidden);
+
     /// <summary>Logits for top-layer hidden states [steps, batch, hidden] -> [steps * batch, vocabulary].</summary>
-    public abstract Tensor Logits(Tensor topHidden);
+    public Tensor Logits(Tensor topHidden)
+    {
+        var (inputs, weight, bias, outByIn) = OutputLayer(topHidden);
+        return bias.addmm(inputs, outByIn ? weight.t() : weight);
+    }
+
+    /// <summary>
+    /// The mean cross-entropy of a batch against its targets [steps * batch] (time-major) and the final
+    /// state: the training step's path, the output layer and the loss as one autograd step
+    /// (<see cref="LinearCrossEntropy"/>), the same values as cross_entropy of <see cref="Logits"/>.
+    /// </summary>
+    public (Tensor Loss, Tensor State) MeanLoss(Tensor inputs, Tensor state, Tensor targets)
+    {
+        var (top, final) = RunLayers(inputs, state);
+        var (features, weight, bias, outByIn) = OutputLayer(top);
+        return (LinearCrossEntropy.Mean(features, weight, bias, targets, outByIn), final);
+    }
 
     public override (Tensor Logits, Tensor State) forward(Tensor inputs, Tensor state)
     {

@@ -61,9 +61,6 @@ internal sealed class ScratchNetwork : RecurrentNetwork
         return (outputs, stack(final));
     }
 
-    public override Tensor Logits(Tensor outputs)
-    {
-        var top = (wEmb is null ? outputs : Drop(outputs)).reshape(-1, Spec.HiddenSize);
-        return wHq is null ? bQ.addmm(top, wEmb!.t()) : bQ.addmm(top, wHq);
-    }
+    protected override (Tensor Inputs, Tensor Weight, Tensor Bias, bool OutByIn) OutputLayer(Tensor outputs) =>
+        ((wEmb is null ? outputs : Drop(outputs)).reshape(-1, Spec.HiddenSize), wHq ?? wEmb!, bQ, wHq is null);
 }

@@ -43,9 +43,8 @@ internal sealed class MinibatchStepper : IDisposable
         using var gradients = optimizer is null ? no_grad() : null;
         var batch = batches[index];
         var initial = state is null || reset == StateReset.EveryBatch ? network.InitialState(batch.BatchSize) : state;
-        var (logits, final) = network.call(batch.Inputs, initial);
         // Logits and targets are both time-major.
-        var loss = nn.functional.cross_entropy(logits, batch.Targets.reshape(-1));
+        var (loss, final) = network.MeanLoss(batch.Inputs, initial, batch.Targets.reshape(-1));
         // One host sync per batch, before any update: a diverged loss must not reach the weights.
         var value = loss.ToDouble();
         if (Divergence.IsDiverged(value, network.Spec.VocabularySize))
