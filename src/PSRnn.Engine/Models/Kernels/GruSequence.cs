@@ -85,6 +85,6 @@ internal sealed class GruSequence : MultiTensorFunction<GruSequence>
         preActivation.view(steps, batch, 3, h).mul_(dh.unsqueeze(2));
         var flatSide = sideGradient.view(-1, 3 * h);
         var weightGradient = SequenceBuffers.WeightGradient(SequenceBuffers.Previous(states), flatSide, outByIn);
-        return new List<Tensor> { preActivation, initialGradient, weightGradient, flatSide.sum(dim: 0L), null! };
+        return new List<Tensor> { preActivation, initialGradient, weightGradient, SequenceBuffers.ColumnSums(flatSide), null! };
     }
 }
