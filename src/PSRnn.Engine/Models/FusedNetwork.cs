@@ -108,7 +108,8 @@ internal sealed class FusedNetwork : RecurrentNetwork
     protected override (Tensor Inputs, Tensor Weight, Tensor Bias, bool OutByIn) OutputLayer(Tensor outputs)
     {
         var features = (embedding is null ? outputs : Drop(outputs)).reshape(-1, Spec.HiddenSize);
-        return output is Linear linear ? (features, linear.weight!, linear.bias!, true) : (features, embedding!.weight!, ((TiedOutput)output).Bias, true);
+        var (weight, bias) = output is Linear linear ? (linear.weight!, linear.bias!) : (embedding!.weight!, ((TiedOutput)output).Bias);
+        return (features, weight, bias, true);
     }
 
     /// <summary>The output layer of a tied model: the embedding matrix is its weight (one tensor, not a copy); only the bias is its own.</summary>

@@ -43,7 +43,7 @@ internal sealed class LinearCrossEntropy : MultiTensorFunction<LinearCrossEntrop
         var logits = logProbabilities.exp_().mul_(scale);
         logits.scatter_add_(1, targets.unsqueeze(1), scale.neg().expand(rows, 1));
         var inputsGradient = logits.mm(outByIn ? weight : weight.t());
-        var weightGradient = outByIn ? logits.t().mm(inputs) : inputs.t().mm(logits);
+        var weightGradient = SequenceBuffers.WeightGradient(inputs, logits, outByIn);
         var biasGradient = SequenceBuffers.ColumnSums(logits);
         return new List<Tensor> { inputsGradient, weightGradient, biasGradient, null!, null! };
     }
