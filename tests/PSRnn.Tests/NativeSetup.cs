@@ -27,6 +27,8 @@ internal static class NativeSetup
         var shim = Path.Combine(scratch, MklVendorShim.FileName);
         MklVendorShim.Write(shim);
         NativeLibraryLoader.Load(folder, patched, shim);
+        // Every kernel buffer of every test through the pool, however small the problem.
+        PSRnn.Engine.Models.BufferPool.MinBytes = 0;
         // Once mapped, the copies are no longer needed on disk (Linux keeps the mappings alive).
         Directory.Delete(scratch, recursive: true);
     }

@@ -29,6 +29,10 @@ public static class NativeLibraryLoader
 
     public static bool IsLoaded => libTorchSharp != IntPtr.Zero;
 
+    /// <summary>The address of one of LibTorchSharp's exports, or zero before <see cref="Load"/> or where it lacks it.</summary>
+    internal static IntPtr LibTorchSharpExport(string name) =>
+        IsLoaded && NativeLibrary.TryGetExport(libTorchSharp, name, out var address) ? address : IntPtr.Zero;
+
     /// <summary>
     /// Loads the natives from <paramref name="directory"/> and points TorchSharp's P/Invokes at them.
     /// <paramref name="libTorchSharpPath"/> overrides where LibTorchSharp comes from (a patched copy),

@@ -25,7 +25,9 @@ internal sealed class LinearCrossEntropy : MultiTensorFunction<LinearCrossEntrop
         var (inputs, weight, bias, targets) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3]);
         var outByIn = (bool)vars[4];
         Tensor logProbabilities;
-        using (var logits = bias.addmm(inputs, outByIn ? weight.t() : weight)) logProbabilities = logits.log_softmax(1);
+        var shape = new[] { inputs.size(0), bias.size(0) };
+        using (var logits = BufferPool.Empty(shape, inputs.dtype, inputs.device).copy_(bias.expand(shape)))
+            logProbabilities = logits.addmm_(inputs, outByIn ? weight.t() : weight).log_softmax(1);
         var loss = logProbabilities.gather(1, targets.unsqueeze(1)).mean().neg_();
         ctx.save_for_backward(new List<Tensor> { logProbabilities, inputs.detach(), weight.detach(), targets });
         ctx.save_data("outByIn", outByIn);
