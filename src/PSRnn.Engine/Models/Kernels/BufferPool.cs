@@ -15,38 +15,40 @@ namespace PSRnn.Engine.Models;
 /// time (measured: 78 MB in use, 600-900 MB of heap after 150 scratch LSTM 256 batches).
 /// A tensor from here wraps its block with libtorch's from_blob (LibTorchSharp's THSTensor_new) and a
 /// deleter, so the block comes back when libtorch frees the storage (views and autograd's saved
-/// copies included), on whatever thread frees it. At most <see cref="MaxCachedBytes"/> wait for reuse;
-/// the rest go back to the system. Elsewhere (CUDA, other types, small sizes) it is torch.empty.
+/// copies included), on whatever thread frees it. At most a cap of bytes wait for reuse (512 MB in
+/// <see cref="Shared"/>, the kernels' pool), blocks of sizes no longer asked for going back to the system
+/// first (a sweep over model sizes). Elsewhere (CUDA, other types, small sizes) it is torch.empty.
 /// </summary>
-internal static unsafe class BufferPool
+internal sealed unsafe class BufferPool(long maxCachedBytes)
 {
+    /// <summary>The pool every kernel draws from.</summary>
+    public static BufferPool Shared { get; } = new(512L << 20);
+
     /// <summary>
     /// Smaller buffers come from libtorch: glibc's bins serve those well. The tests set 0, so their
     /// tiny problems run every kernel buffer through the pool too.
     /// </summary>
     internal static long MinBytes { get; set; } = 64 << 10;
-    public const long MaxCachedBytes = 512L << 20;
     private const nuint Alignment = 64;
 
-    private static readonly Dictionary<long, Stack<IntPtr>> free = new();
-    private static readonly Dictionary<IntPtr, long> lent = new();
-    private static long cachedBytes;
+    // One lock for all pools: the deleter knows only the block, so the block says which pool lent it.
+    private static readonly object Gate = new();
+    private static readonly Dictionary<IntPtr, (BufferPool Pool, long Bytes)> lent = new();
+    private readonly Dictionary<long, Stack<IntPtr>> free = new();
+    private long cachedBytes;
 
     // THSTensor_new(data, deleter, sizes, dimensions, element type, tensor type, device type, device index, requires_grad).
     private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr, long*, int, sbyte, sbyte, int, int, byte, IntPtr> fromBlob =
         (delegate* unmanaged[Cdecl]<IntPtr, IntPtr, long*, int, sbyte, sbyte, int, int, byte, IntPtr>)NativeLibraryLoader.LibTorchSharpExport("THSTensor_new");
 
-    /// <summary>Bytes of blocks waiting for reuse.</summary>
-    public static long CachedBytes { get { lock (free) return cachedBytes; } }
-
     /// <summary>Blocks of exactly <paramref name="bytes"/> waiting for reuse.</summary>
-    public static int CachedBlocks(long bytes) { lock (free) return free.TryGetValue(bytes, out var blocks) ? blocks.Count : 0; }
+    public int CachedBlocks(long bytes) { lock (Gate) return free.TryGetValue(bytes, out var blocks) ? blocks.Count : 0; }
 
-    /// <summary>Blocks of exactly <paramref name="bytes"/> held by live tensors.</summary>
-    public static int LentBlocks(long bytes) { lock (free) return lent.Values.Count(size => size == bytes); }
+    /// <summary>Blocks of exactly <paramref name="bytes"/> this pool has lent to live tensors.</summary>
+    public int LentBlocks(long bytes) { lock (Gate) return lent.Values.Count(entry => entry.Pool == this && entry.Bytes == bytes); }
 
     /// <summary>An uninitialised contiguous tensor, like <c>torch.empty</c>.</summary>
-    public static Tensor Empty(long[] shape, ScalarType dtype, Device device)
+    public Tensor Empty(long[] shape, ScalarType dtype, Device device)
     {
         var bytes = shape.Aggregate(1L, (product, size) => product * size) * ElementSize(dtype);
         if (device.type != DeviceType.CPU || bytes == 0 || bytes < MinBytes || fromBlob == null) return empty(shape, dtype, device);
@@ -62,10 +64,10 @@ internal static unsafe class BufferPool
         return Tensor.UnsafeCreateTensor(handle);
     }
 
-    public static Tensor EmptyLike(Tensor like) => Empty(like.shape, like.dtype, like.device);
+    public Tensor EmptyLike(Tensor like) => Empty(like.shape, like.dtype, like.device);
 
     /// <summary>A private contiguous copy.</summary>
-    public static Tensor Copy(Tensor source) => EmptyLike(source).copy_(source);
+    public Tensor Copy(Tensor source) => EmptyLike(source).copy_(source);
 
     private static long ElementSize(ScalarType dtype) => dtype switch
     {
@@ -74,32 +76,48 @@ internal static unsafe class BufferPool
         _ => 0, // other types are not pooled
     };
 
-    private static IntPtr Rent(long bytes)
+    private IntPtr Rent(long bytes)
     {
-        lock (free)
+        lock (Gate)
         {
             var block = free.TryGetValue(bytes, out var blocks) && blocks.Count > 0 ? blocks.Pop() : IntPtr.Zero;
             if (block != IntPtr.Zero) cachedBytes -= bytes;
             else block = (IntPtr)NativeMemory.AlignedAlloc((nuint)bytes, Alignment);
-            lent[block] = bytes;
+            lent[block] = (this, bytes);
             return block;
         }
     }
 
     private static void Return(IntPtr block)
     {
-        lock (free)
+        lock (Gate)
         {
-            if (!lent.Remove(block, out var bytes)) return;
-            if (cachedBytes + bytes <= MaxCachedBytes)
-            {
-                if (!free.TryGetValue(bytes, out var blocks)) free[bytes] = blocks = new Stack<IntPtr>();
-                blocks.Push(block);
-                cachedBytes += bytes;
-                return;
-            }
+            if (lent.Remove(block, out var entry)) entry.Pool.Keep(block, entry.Bytes);
         }
-        NativeMemory.AlignedFree((void*)block);
+    }
+
+    /// <summary>Caches a returned block; over the cap, blocks of other sizes go first (the sizes in use now are the ones that come back).</summary>
+    private void Keep(IntPtr block, long bytes)
+    {
+        if (bytes > maxCachedBytes)
+        {
+            NativeMemory.AlignedFree((void*)block);
+            return;
+        }
+        foreach (var (size, blocks) in free)
+            while (cachedBytes + bytes > maxCachedBytes && size != bytes && blocks.TryPop(out var stale))
+            {
+                NativeMemory.AlignedFree((void*)stale);
+                cachedBytes -= size;
+            }
+        if (cachedBytes + bytes > maxCachedBytes)
+        {
+            NativeMemory.AlignedFree((void*)block); // the cap is full of blocks of this very size
+            return;
+        }
+        if (!free.TryGetValue(bytes, out var same)) free[bytes] = same = new Stack<IntPtr>();
+        same.Push(block);
+        cachedBytes += bytes;
     }
 
     /// <summary>libtorch's deleter: the storage that wrapped the block is gone.</summary>

@@ -34,7 +34,7 @@ internal sealed class GruSequence : MultiTensorFunction<GruSequence>
         // G of the step being computed, and G_n of every step (the backward pass needs it).
         var side = empty_like(gates[0]);
         var (sideRz, sideN) = (side.narrow(1, 0, 2 * h), side.narrow(1, 2 * h, h));
-        var newGate = BufferPool.EmptyLike(states.narrow(0, 1, steps));
+        var newGate = BufferPool.Shared.EmptyLike(states.narrow(0, 1, steps));
         var (rz, r, z, n) = (gates.narrow(2, 0, 2 * h).unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0), gates.narrow(2, 2 * h, h).unbind(0));
         var (stateSteps, newGateSteps) = (states.unbind(0), newGate.unbind(0));
         for (var t = 0; t < steps; t++)
@@ -62,7 +62,7 @@ internal sealed class GruSequence : MultiTensorFunction<GruSequence>
 
         // d(pre-activation)/dH_t for every step, built in place (x.addcmul_(x, y, −1) is x(1 − y)):
         // n's (1 − n²)(1 − z); r's r(1 − r) G_n times n's; z's (H_{t−1} − n) z(1 − z).
-        var preActivation = BufferPool.EmptyLike(gates);
+        var preActivation = BufferPool.Shared.EmptyLike(gates);
         var (toR, toZ, toN) = (preActivation.narrow(2, 0, h), preActivation.narrow(2, h, h), preActivation.narrow(2, 2 * h, h));
         toN.copy_(n).mul_(n).neg_().add_(1);
         toN.addcmul_(toN, z, -1);
@@ -70,7 +70,7 @@ internal sealed class GruSequence : MultiTensorFunction<GruSequence>
         toZ.copy_(previous).sub_(n).mul_(z);
         toZ.addcmul_(toZ, z, -1);
         // dG: the same but n's scaled by r; becomes dG in place during the loop.
-        var sideGradient = BufferPool.Copy(preActivation);
+        var sideGradient = BufferPool.Shared.Copy(preActivation);
         sideGradient.narrow(2, 2 * h, h).mul_(r);
 
         var dh = SequenceBuffers.StepGradients(grad_outputs[0], grad_outputs[1]);

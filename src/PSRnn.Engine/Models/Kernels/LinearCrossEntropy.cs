@@ -26,7 +26,7 @@ internal sealed class LinearCrossEntropy : MultiTensorFunction<LinearCrossEntrop
         var outByIn = (bool)vars[4];
         Tensor logProbabilities;
         var shape = new[] { inputs.size(0), bias.size(0) };
-        using (var logits = BufferPool.Empty(shape, inputs.dtype, inputs.device).copy_(bias.expand(shape)))
+        using (var logits = BufferPool.Shared.Empty(shape, inputs.dtype, inputs.device).copy_(bias.expand(shape)))
             logProbabilities = logits.addmm_(inputs, outByIn ? weight.t() : weight).log_softmax(1);
         var loss = logProbabilities.gather(1, targets.unsqueeze(1)).mean().neg_();
         ctx.save_for_backward(new List<Tensor> { logProbabilities, inputs.detach(), weight.detach(), targets });

@@ -36,7 +36,7 @@ internal sealed class LstmSequence : MultiTensorFunction<LstmSequence>
         var right = SequenceBuffers.RightFactor(weight, outByIn);
         var gates = SequenceBuffers.OwnCopy(projected);
         var (states, cells) = (SequenceBuffers.States(hidden, steps), SequenceBuffers.States(cell, steps));
-        var cellTanh = BufferPool.EmptyLike(states.narrow(0, 1, steps));
+        var cellTanh = BufferPool.Shared.EmptyLike(states.narrow(0, 1, steps));
         Tensor[] Block(long offset, long width) => gates.narrow(2, offset, width).unbind(0);
         // The sigmoid gates: one block (i, f, o) in d2l's order, two (i, f and o) in libtorch's.
         var sigmoidBlocks = libTorchOrder ? new[] { Block(0, 2 * h), Block(3 * h, h) } : new[] { Block(0, 3 * h) };
@@ -70,14 +70,14 @@ internal sealed class LstmSequence : MultiTensorFunction<LstmSequence>
         // Coefficients, in place in the gradient buffer (x.addcmul_(x, y, −1) is x(1 − y)):
         // dA_i = dC I(1 − I) G, dA_f = dC F(1 − F) C_{t−1}, dA_g = dC I (1 − G²), dA_o = dH O(1 − O) tanh C;
         // and dC_t gets dH O (1 − tanh² C) = dH (O − H tanh C) on top of what flows back from step t + 1.
-        var preActivation = BufferPool.EmptyLike(gates);
+        var preActivation = BufferPool.Shared.EmptyLike(gates);
         Tensor Slot(long offset) => preActivation.narrow(2, offset, h);
         var (toI, toF, toO, toG) = (Slot(at.I), Slot(at.F), Slot(at.O), Slot(at.G));
         toI.copy_(i).addcmul_(toI, i, -1).mul_(g);
         toF.copy_(f).addcmul_(toF, f, -1).mul_(cells.narrow(0, 0, steps));
         toO.copy_(o).addcmul_(toO, o, -1).mul_(cellTanh);
         toG.copy_(g).mul_(g).neg_().add_(1).mul_(i);
-        var hiddenToCell = BufferPool.Copy(o).addcmul_(states.narrow(0, 1, steps), cellTanh, -1);
+        var hiddenToCell = BufferPool.Shared.Copy(o).addcmul_(states.narrow(0, 1, steps), cellTanh, -1);
 
         var dh = SequenceBuffers.StepGradients(grad_outputs[0], grad_outputs[1]);
         var dc = SequenceBuffers.OwnCopy(grad_outputs[2]);

@@ -29,7 +29,7 @@ internal sealed class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGr
         (gateWeights, candidateWeight) = (gateWeights.contiguous(), candidateWeight.contiguous());
         var gates = SequenceBuffers.OwnCopy(projected);
         var states = SequenceBuffers.States(initial, steps);
-        var reset = BufferPool.EmptyLike(states.narrow(0, 1, steps));
+        var reset = BufferPool.Shared.EmptyLike(states.narrow(0, 1, steps));
         var (zr, z, r, candidate) = (gates.narrow(2, 0, 2 * h).unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0), gates.narrow(2, 2 * h, h).unbind(0));
         var (stateSteps, resetSteps) = (states.unbind(0), reset.unbind(0));
         for (var t = 0; t < steps; t++)
@@ -55,7 +55,7 @@ internal sealed class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGr
         // Each slot first holds a factor that depends on the forward values only (built in place for all
         // steps; x.addcmul_(x, y, −1) is x(1 − y)), then, scaled in the loop, that pre-activation's gradient:
         // dH_t -> candidate's (1 − H~²)(1 − Z), dH_t -> Z's (H − H~) Z(1 − Z), d(R ⊙ H) -> R's H R(1 − R).
-        var preActivation = BufferPool.EmptyLike(gates);
+        var preActivation = BufferPool.Shared.EmptyLike(gates);
         var (toZ, toR, toCandidate) = (preActivation.narrow(2, 0, h), preActivation.narrow(2, h, h), preActivation.narrow(2, 2 * h, h));
         toCandidate.copy_(candidate).mul_(candidate).neg_().add_(1);
         toCandidate.addcmul_(toCandidate, z, -1);

@@ -21,7 +21,7 @@ internal static class SequenceBuffers
     /// <summary>[steps + 1, batch, hidden], row 0 the initial state; the rest is filled step by step.</summary>
     public static Tensor States(Tensor initial, long steps)
     {
-        var states = BufferPool.Empty(new[] { steps + 1, initial.size(0), initial.size(1) }, initial.dtype, initial.device);
+        var states = BufferPool.Shared.Empty(new[] { steps + 1, initial.size(0), initial.size(1) }, initial.dtype, initial.device);
         states[0].copy_(initial);
         return states;
     }
@@ -44,7 +44,7 @@ internal static class SequenceBuffers
     }
 
     /// <summary>A private, contiguous copy of an incoming gradient (the engine may share the one it passes).</summary>
-    public static Tensor OwnCopy(Tensor gradient) => BufferPool.Copy(gradient);
+    public static Tensor OwnCopy(Tensor gradient) => BufferPool.Shared.Copy(gradient);
 
     /// <summary>The gradient with respect to the outputs of every step, plus the final state's on the last step.</summary>
     public static Tensor StepGradients(Tensor outputsGradient, Tensor finalGradient)

@@ -47,7 +47,7 @@ internal sealed class TanhRnnSequence : MultiTensorFunction<TanhRnnSequence>
         // Becomes dZ in place, step by step from the last; 1 − H² for all steps in one pass first.
         var dz = SequenceBuffers.StepGradients(grad_outputs[0], grad_outputs[1]);
         var outputs = states.narrow(0, 1, steps);
-        var slope = BufferPool.EmptyLike(outputs).fill_(1).addcmul_(outputs, outputs, -1).unbind(0);
+        var slope = BufferPool.Shared.EmptyLike(outputs).fill_(1).addcmul_(outputs, outputs, -1).unbind(0);
         var dzSteps = dz.unbind(0);
         for (var t = steps - 1; t >= 0; t--)
         {
