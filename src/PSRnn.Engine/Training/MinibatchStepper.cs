@@ -51,10 +51,9 @@ internal sealed class MinibatchStepper : IDisposable
             throw new TrainingDivergedException(value, Divergence.LossLimit(network.Spec.VocabularySize));
         if (optimizer is not null)
         {
-            optimizer.zero_grad();
+            GradientStep.ForgetGradients(parameters);
             loss.backward();
-            nn.utils.clip_grad_norm_(parameters, gradientClip);
-            optimizer.step();
+            GradientStep.Apply(parameters, optimizer, gradientClip);
         }
         // Carry the state out of this batch's scope, cut from its graph. The one it replaces was made
         // outside this scope (by the previous batch), so the scope would not free it.
