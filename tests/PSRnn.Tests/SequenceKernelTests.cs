@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace PSRnn.Tests;
 
 /// <summary>
-/// The RNN and GRU sequence kernels (custom autograd) against libtorch's own layers and against the
+/// The RNN, GRU and LSTM sequence kernels (custom autograd) against libtorch's own layers and against the
 /// d2l equations run through plain autograd: outputs, final state, and the gradient of every
 /// parameter, of the initial state and (through the projections) of the inputs, in float64 and float32,
 /// for one and two layers, from a carried (non-zero) or a fresh (zero) state.
@@ -17,7 +17,7 @@ public class SequenceKernelTests
 {
     private const long Steps = 4, Batch = 3;
 
-    public static TheoryData<CellType, int, ScalarType, bool> FusedCases() => Cases(CellType.Rnn, CellType.Gru);
+    public static TheoryData<CellType, int, ScalarType, bool> FusedCases() => Cases(CellType.Rnn, CellType.Gru, CellType.Lstm);
 
     public static TheoryData<CellType, int, ScalarType, bool> ScratchCases() => Cases(CellType.Rnn, CellType.Gru, CellType.Lstm);
 
@@ -54,15 +54,35 @@ public class SequenceKernelTests
         return (inputs, state, (outputs, final) => (outputs * outputWeights).sum() + (final * stateWeights).sum());
     }
 
-    private static nn.Module<Tensor, Tensor?, (Tensor, Tensor)> LibTorchLayer(RecurrentNetwork fused)
+    /// <summary>
+    /// libtorch's own layer on the fused network's weights, always in float64: a reference above the
+    /// float32 kernels' precision, and libtorch's float32 CPU LSTM (oneDNN) is itself wrong on some
+    /// CPUs (see FusedNetwork). <paramref name="run"/> maps one-hot inputs and a state in the kernel's
+    /// layout (LSTM: h rows, then c rows) to outputs and the final state in that layout.
+    /// </summary>
+    private static nn.Module LibTorchLayer(RecurrentNetwork fused, out Func<Tensor, Tensor, (Tensor Outputs, Tensor Final)> run)
     {
         var spec = fused.Spec;
-        nn.Module<Tensor, Tensor?, (Tensor, Tensor)> layer = spec.CellType == CellType.Rnn
-            ? nn.RNN(spec.VocabularySize, spec.HiddenSize, numLayers: spec.NumLayers, dtype: fused.DType)
-            : nn.GRU(spec.VocabularySize, spec.HiddenSize, numLayers: spec.NumLayers, dtype: fused.DType);
+        var (input, hidden, layers) = (spec.VocabularySize, spec.HiddenSize, spec.NumLayers);
+        nn.Module layer = spec.CellType switch
+        {
+            CellType.Rnn => nn.RNN(input, hidden, numLayers: layers, dtype: ScalarType.Float64),
+            CellType.Gru => nn.GRU(input, hidden, numLayers: layers, dtype: ScalarType.Float64),
+            _ => nn.LSTM(input, hidden, numLayers: layers, dtype: ScalarType.Float64),
+        };
         var weights = Parameters(fused);
-        using var _ = no_grad();
-        foreach (var (name, parameter) in layer.named_parameters()) parameter.copy_(weights["rnn." + name]);
+        using (no_grad())
+            foreach (var (name, parameter) in layer.named_parameters()) parameter.copy_(weights["rnn." + name]);
+        run = layer switch
+        {
+            LSTM lstm => (x, state) =>
+            {
+                var (outputs, h, c) = lstm.call(x, (state.narrow(0, 0, layers), state.narrow(0, layers, layers)));
+                return (outputs, cat(new[] { h, c }, 0));
+            },
+            GRU gru => (x, state) => gru.call(x, state),
+            _ => (x, state) => ((RNN)layer).call(x, state),
+        };
         return layer;
     }
 
@@ -72,22 +92,22 @@ public class SequenceKernelTests
     {
         using var fused = NetworkFactory.Create(Spec(cell, Implementation.Fused, layers), seed: 3, CPU, dtype);
         Randomise(fused);
-        using var layer = LibTorchLayer(fused);
+        using var layer = LibTorchLayer(fused, out var run);
         var (inputs, state, loss) = Problem(fused, carried);
 
         var (outputs, final) = fused.RunLayers(inputs, state);
         loss(outputs, final).backward();
         var stateGradient = state.grad!.clone();
-        state.grad!.zero_();
 
         // libtorch's layer reads one-hot rows; their gradient is the input gradient the kernel's projection receives.
-        var oneHot = nn.functional.one_hot(inputs, fused.Spec.VocabularySize).to(dtype).requires_grad_();
-        var (expectedOutputs, expectedFinal) = layer.call(oneHot, state);
+        var oneHot = nn.functional.one_hot(inputs, fused.Spec.VocabularySize).to(ScalarType.Float64).requires_grad_();
+        var referenceState = state.detach().to(ScalarType.Float64).requires_grad_();
+        var (expectedOutputs, expectedFinal) = run(oneHot, referenceState);
         loss(expectedOutputs, expectedFinal).backward();
 
         AssertClose(expectedOutputs, outputs, dtype, "outputs");
         AssertClose(expectedFinal, final, dtype, "final state");
-        AssertClose(state.grad!, stateGradient, dtype, "state gradient");
+        AssertClose(referenceState.grad!, stateGradient, dtype, "state gradient");
         var kernelGradients = Parameters(fused);
         var checkedParameters = 0;
         foreach (var (name, parameter) in layer.named_parameters())
@@ -133,11 +153,13 @@ public class SequenceKernelTests
     [InlineData(CellType.Gru, 1)]
     [InlineData(CellType.Rnn, 2)]
     [InlineData(CellType.Gru, 2)]
+    [InlineData(CellType.Lstm, 1)]
+    [InlineData(CellType.Lstm, 2)]
     public void FusedKernelGradientsEqualCentralFiniteDifferencesInFloat64(CellType cell, int layers)
     {
         using var network = NetworkFactory.Create(Spec(cell, Implementation.Fused, layers), seed: 13, CPU, ScalarType.Float64);
         Randomise(network);
-        var gates = cell == CellType.Rnn ? 1 : 3;
+        var gates = cell switch { CellType.Rnn => 1, CellType.Gru => 3, _ => 4 };
         // weight_ih, weight_hh, both biases per layer, then the output layer (5 x 4 weights, 5 biases).
         var perLayer = (long k) => gates * 4 * ((k == 0 ? 5 : 4) + 4 + 2);
         Assert.Equal(perLayer(0) + (layers == 2 ? perLayer(1) : 0) + 25, AssertGradientsEqualFiniteDifferences(network));

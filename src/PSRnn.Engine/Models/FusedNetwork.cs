@@ -13,8 +13,8 @@ namespace PSRnn.Engine.Models;
 /// (the recurrent layer's rule, and the Linear layer's too since its fan-in is the hidden size).
 /// Embedding models: pytorch/examples' word_language_model rule: embedding and output weights
 /// U(−0.1, 0.1), output bias 0, the recurrent layer's default as above. All drawn from the model's
-/// own generator. On the CPU the RNN and GRU run as sequence kernels on the module's own
-/// parameters, so names, shapes and saved models are libtorch's whichever code runs them.
+/// own generator. On the CPU every cell runs as sequence kernels on the module's own parameters,
+/// so names, shapes and saved models are libtorch's whichever code runs them.
 /// </summary>
 internal sealed class FusedNetwork : RecurrentNetwork
 {
@@ -58,9 +58,11 @@ internal sealed class FusedNetwork : RecurrentNetwork
 
     public override (Tensor TopHidden, Tensor State) RunLayers(Tensor inputs, Tensor state)
     {
-        // On the CPU the RNN and GRU run as sequence kernels on the module's own parameters; libtorch's
-        // layer still runs the LSTM (through oneDNN, which the kernels do not beat) and CUDA (cuDNN).
-        if (Spec.CellType != CellType.Lstm && Device.type == DeviceType.CPU) return RunKernels(inputs, state);
+        // On the CPU every cell runs as sequence kernels on the module's own parameters; libtorch's layer
+        // runs CUDA (cuDNN). Not its CPU LSTM: that goes through oneDNN, whose AVX-512 float32 LSTM
+        // computed wrong outputs on the Zen 5 EPYC (hidden 200, batch 20: off by 0.07; hidden 16: 0.3;
+        // right at 256 and in float64), and the kernel is within 7% of its speed where it is right.
+        if (Device.type == DeviceType.CPU) return RunKernels(inputs, state);
         var features = embedding is null
             ? nn.functional.one_hot(inputs, Spec.VocabularySize).to(state.dtype)
             : Drop(embedding.call(inputs));
@@ -87,20 +89,33 @@ internal sealed class FusedNetwork : RecurrentNetwork
     private (Tensor TopHidden, Tensor State) RunKernels(Tensor inputs, Tensor state)
     {
         long steps = inputs.size(0), batch = inputs.size(1);
-        var finals = new Tensor[Spec.NumLayers];
+        int layers = Spec.NumLayers;
+        // State rows: h of every layer, then (LSTM) c of every layer, as libtorch stacks them.
+        var finals = new Tensor[layers * Spec.StateRowsPerLayer];
         Tensor outputs = null!;
         for (var k = 0; k < Spec.NumLayers; k++)
         {
             var (inputWeight, hiddenWeight, inputBias, hiddenBias) = layerWeights[k];
-            // The RNN's two biases both add to the pre-activation; the GRU's hidden bias sits inside r ⊙ (…).
-            var bias = Spec.CellType == CellType.Rnn ? inputBias + hiddenBias : inputBias;
+            // The RNN's and the LSTM's two biases both add to the pre-activation; the GRU's hidden bias sits inside r ⊙ (…).
+            var bias = Spec.CellType == CellType.Gru ? inputBias : inputBias + hiddenBias;
             var projected = k > 0 ? bias.addmm(Drop(outputs).reshape(-1, Spec.HiddenSize), inputWeight.t())
-                : embedding is null ? inputWeight.t().index_select(0, inputs.reshape(-1)).add_(bias)
+                // One-hot tokens select rows of W_ihᵀ: from a row-major copy of it (vocabulary x gates x
+                // hidden, small), since rows of the transposed view are strided one element per row of W_ih.
+                : embedding is null ? inputWeight.t().contiguous().index_select(0, inputs.reshape(-1)).add_(bias)
                 : bias.addmm(Drop(embedding.call(inputs)).reshape(-1, Spec.EmbeddingSize), inputWeight.t());
             projected = projected.view(steps, batch, -1);
-            (outputs, finals[k]) = Spec.CellType == CellType.Rnn
-                ? TanhRnnSequence.Run(projected, state[k], hiddenWeight, outByIn: true)
-                : GruSequence.Run(projected, state[k], hiddenWeight, hiddenBias, outByIn: true);
+            switch (Spec.CellType)
+            {
+                case CellType.Rnn:
+                    (outputs, finals[k]) = TanhRnnSequence.Run(projected, state[k], hiddenWeight, outByIn: true);
+                    break;
+                case CellType.Gru:
+                    (outputs, finals[k]) = GruSequence.Run(projected, state[k], hiddenWeight, hiddenBias, outByIn: true);
+                    break;
+                default:
+                    (outputs, finals[k], finals[layers + k]) = LstmSequence.Run(projected, state[k], state[layers + k], hiddenWeight, outByIn: true, libTorchOrder: true);
+                    break;
+            }
         }
         return (outputs, stack(finals));
     }
