@@ -23,13 +23,15 @@ param(
     [int] $Vocabulary = 10000,
     [int] $Epochs = 3,
     [switch] $Tied,
+    # Strings, split on commas: from bash, `-Seeds 3333,4444` arrives as one string that [int[]] would read as 33334444.
     [Alias('ReferenceSeeds')]
-    [int[]] $Seeds = @(1111, 2222),
+    [string[]] $Seeds = @('1111', '2222'),
     [int] $LargeTokens = 2000000,
     [int] $LargeVocabulary = 33000,
     [int] $LargeBatches = 200
 )
 $ErrorActionPreference = 'Stop'
+[int[]] $Seeds = $Seeds -split ',' | ForEach-Object Trim | Where-Object { $_ }
 . (Join-Path $PSScriptRoot 'Common.ps1')
 $work = Join-Path $PSScriptRoot '../out/bench'
 New-Item -ItemType Directory -Force $work | Out-Null
