@@ -29,14 +29,18 @@ internal static class GradientStep
         if (gradients.Length == 0) return 0;
         var norm = GlobalNorm(gradients.Select(pair => pair.Gradient!));
         var coefficient = Math.Min(1.0, maxNorm / (norm + 1e-6));
+        // Scalars held by a using: an implicitly converted one is unreachable while the native call reads
+        // it, and a garbage collection then can finalize it mid-call (TorchSharp's own optimizers do that).
         using (no_grad())
         {
             if (PlainSgdRate(optimizer) is { } rate)
             {
-                foreach (var (parameter, gradient) in gradients) parameter.add_(gradient!, alpha: -rate * coefficient);
+                using var alpha = (-rate * coefficient).ToScalar();
+                foreach (var (parameter, gradient) in gradients) parameter.add_(gradient!, alpha);
                 return norm;
             }
-            foreach (var (_, gradient) in gradients) gradient!.mul_(coefficient);
+            using var scale = coefficient.ToScalar();
+            foreach (var (_, gradient) in gradients) gradient!.mul_(scale);
         }
         optimizer.step();
         return norm;
