@@ -61,7 +61,7 @@ internal sealed class FusedNetwork : RecurrentNetwork
         // On the CPU every cell runs as sequence kernels on the module's own parameters; libtorch's layer
         // runs CUDA (cuDNN). Not its CPU LSTM: that goes through oneDNN, whose AVX-512 float32 LSTM
         // computed wrong outputs on the Zen 5 EPYC (hidden 200, batch 20: off by 0.07; hidden 16: 0.3;
-        // right at 256 and in float64); the kernel runs at 89-93% of its speed where it is right.
+        // right at 256 and in float64); the kernel runs at 89% of its speed where it is right.
         if (Device.type == DeviceType.CPU) return RunKernels(inputs, state);
         var features = embedding is null
             ? nn.functional.one_hot(inputs, Spec.VocabularySize).to(state.dtype)
