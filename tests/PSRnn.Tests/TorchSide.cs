@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace PSRnn.Tests;
 
 /// <summary>
-/// Runs tests/PyTorch/torch_side.py, which builds the torch.nn model of Export-RnnStateDict's help (its
-/// Example 2, executed as written) in a separate Python process: that process's libtorch never meets ours.
+/// Runs tests/PyTorch/torch_side.py and train_side.py, which build the torch.nn model of Export-RnnStateDict's
+/// help (its Example 2, executed as written) in a separate Python process: that process's libtorch never meets ours.
 /// </summary>
 internal static class TorchSide
 {
@@ -42,6 +42,23 @@ internal static class TorchSide
         var values = new float[bytes.Length / 4];
         Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
         return values;
+    }
+
+    /// <summary>
+    /// Loads <paramref name="initial"/> into the help's model, trains it one epoch with pytorch/examples' loop
+    /// over PSRnn's sequential cut of <paramref name="tokens"/> from <paramref name="offset"/>, and saves it to
+    /// <paramref name="trained"/>; returns the minibatches it ran.
+    /// </summary>
+    public static int Train(string cell, int vocabulary, int hidden, int layers, int embedding, bool tied, string initial, string trained,
+                            long[] tokens, int offset, int batch, int steps, double learningRate, double clip, string folder)
+    {
+        var specPath = Path.Combine(folder, "training.json");
+        File.WriteAllText(specPath, JsonSerializer.Serialize(new { tokens, offset, batch, steps, lr = learningRate, clip }));
+        var root = RepositoryRoot();
+        var (code, output) = Run(Python!, Path.Combine(root, "tests", "PyTorch", "train_side.py"), Path.Combine(root, "docs", "help", "Export-RnnStateDict.md"),
+            cell, vocabulary.ToString(), hidden.ToString(), layers.ToString(), embedding.ToString(), tied ? "tied" : "untied", initial, specPath, trained);
+        if (code != 0) throw new InvalidOperationException($"train_side.py failed ({code}):\n{output}");
+        return int.Parse(output.Trim().Split('\n')[^1]);
     }
 
     private static string? Find()

@@ -24,9 +24,12 @@ internal static class MinibatchSampler
             ? RandomPlan(corpus, batchSize, numSteps, random)
             : SequentialPlan(corpus, batchSize, numSteps, random);
 
+    /// <summary>Where a sequential epoch starts: the first draw of the epoch's generator.</summary>
+    internal static int SequentialOffset(Random random, int numSteps) => random.Next(numSteps + 1);
+
     private static EpochBatches SequentialPlan(Tensor corpus, int batchSize, int numSteps, Random random)
     {
-        var offset = random.Next(numSteps + 1);
+        var offset = SequentialOffset(random, numSteps);
         var rowLength = Math.Max(corpus.size(0) - offset - 1, 0) / batchSize;
         var count = (int)(rowLength / numSteps);
         if (count == 0) return new EpochBatches(0, _ => throw new InvalidOperationException());
