@@ -41,7 +41,7 @@ public sealed class PyTorchTrainingTests : IDisposable
         // pytorch/examples' rate and clip; the clip acts here, so a wrong norm or rate moves the weights.
         var options = new TrainingOptions { Epochs = 1, BatchSize = Batch, NumSteps = Steps, LearningRate = 20, GradientClip = 0.25 };
         var record = TestData.Train(model, corpus, options).Single();
-        var offset = MinibatchSampler.SequentialOffset(new Random(Trainer.EpochSeed(seed, 1)), Steps);
+        var offset = MinibatchSampler.SequentialOffset(Trainer.SamplerRandom(seed, epoch: 1), Steps);
         var minibatches = TorchSide.Train(cell.ToString(), vocabulary.Count, Hidden, layers, Hidden, tied, initial, trained,
             corpus, offset, Batch, Steps, options.LearningRate, options.GradientClip, folder);
         Assert.Equal(record.Tokens, (long)minibatches * Batch * Steps);

@@ -75,6 +75,9 @@ public static class Trainer
             $"Validation in {options.ValidationBatchSize:N0} streams over a vocabulary of {spec.VocabularySize:N0}",
             "Lower -ValidationBatchSize (pytorch/examples uses 10).");
 
+    /// <summary>The generator an epoch's minibatch sampler draws from (its offset or its shuffle).</summary>
+    internal static Random SamplerRandom(long seed, int epoch) => new(EpochSeed(seed, epoch));
+
     /// <summary>A fixed mix of seed and epoch (HashCode.Combine is randomised per process, so not that).</summary>
     public static int EpochSeed(long seed, int epoch)
     {

@@ -88,7 +88,7 @@ public sealed class TrainingRun : IDisposable
         var epoch = model.EpochsTrained + 1;
         var optimizer = model.Optimizer.For(network.parameters(), Options with { LearningRate = schedule.LearningRate });
         // The sampler's randomness is a function of (seed, epoch): continued training stays reproducible.
-        var random = new Random(Trainer.EpochSeed(model.Seed, epoch));
+        var random = Trainer.SamplerRandom(model.Seed, epoch);
         if (model.Dropout > 0) NetworkFactory.Reseed(Trainer.EpochSeed(model.Seed, epoch));
         lastGood.Take();
         network.train();
