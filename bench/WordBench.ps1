@@ -90,9 +90,9 @@ foreach ($seed in $Seeds) {
 function Get-Spread([double[]] $values) {
     '{0:N1}..{1:N1}' -f ($values | Measure-Object -Minimum).Minimum, ($values | Measure-Object -Maximum).Maximum
 }
-# The squared standard error of a mean of seeds (sample variance / n); 0 for a single seed.
+# The squared standard error of a mean of seeds (sample variance / n); NaN for a single seed, which has none.
 function Get-MeanVariance([double[]] $values) {
-    if ($values.Count -lt 2) { return 0 }
+    if ($values.Count -lt 2) { return [double]::NaN }
     $mean = ($values | Measure-Object -Average).Average
     (($values | ForEach-Object { ($_ - $mean) * ($_ - $mean) } | Measure-Object -Sum).Sum / ($values.Count - 1)) / $values.Count
 }
@@ -114,7 +114,9 @@ $rows = for ($e = 0; $e -lt $Epochs; $e++) {
         'PyTorch seed spread' = Get-Spread $reference
         'Difference' = '{0:P1}' -f (($myMean - $mean) / $mean)
         # Of the difference of the two means, relative to the reference's mean.
-        'Std. error' = '{0:P1}' -f ([math]::Sqrt((Get-MeanVariance $mine) + (Get-MeanVariance $reference)) / $mean)
+        'Std. error' = $(
+            $variance = (Get-MeanVariance $mine) + (Get-MeanVariance $reference)
+            if ([double]::IsNaN($variance)) { 'n/a (one seed)' } else { '{0:P1}' -f ([math]::Sqrt($variance) / $mean) })
         'PSRnn lr' = $ours[0].Rates[$e]
         'PyTorch lr' = $theirs[0].Rates[$e]
     }
