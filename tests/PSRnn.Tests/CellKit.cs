@@ -9,8 +9,8 @@ namespace PSRnn.Tests;
 /// <summary>Shared fixtures for the cell tests: a tiny batch, a gradient check, weight mapping, reference equations.</summary>
 internal static class CellKit
 {
-    public static ModelSpec Spec(CellType cell, Implementation implementation = Implementation.Scratch, int layers = 1, double dropout = 0) =>
-        new(cell, implementation, HiddenSize: 4, VocabularySize: 5, layers, dropout);
+    public static ModelSpec Spec(CellType cell, Implementation implementation = Implementation.Scratch, int layers = 1, double dropout = 0, int hidden = 4) =>
+        new(cell, implementation, HiddenSize: hidden, VocabularySize: 5, layers, dropout);
 
     public static Dictionary<string, Parameter> Parameters(RecurrentNetwork network) =>
         network.named_parameters().ToDictionary(p => p.name, p => p.parameter);

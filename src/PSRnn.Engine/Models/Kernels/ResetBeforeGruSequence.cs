@@ -10,9 +10,10 @@ namespace PSRnn.Engine.Models;
 /// projections of every step and W_zr = [W_hz W_hr] (d2l's (in, out) layout: right factors as they
 /// stand). Forward with preallocated buffers and in-place activations; backward through time per
 /// step, then each weight gradient as one GEMM over all steps: dW_zr from the previous states,
-/// dW_hh from the reset states R ⊙ H kept by the forward pass.
+/// dW_hh from the reset states R ⊙ H kept by the forward pass. Float32 CPU buffers take the
+/// multiply-add work in <see cref="FusedPasses"/>' loops.
 /// </summary>
-internal sealed class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGruSequence>
+internal sealed unsafe class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGruSequence>
 {
     public override string Name => nameof(ResetBeforeGruSequence);
 
@@ -32,12 +33,17 @@ internal sealed class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGr
         var reset = BufferPool.Shared.EmptyLike(states.narrow(0, 1, steps));
         var (zr, z, r, candidate) = (gates.narrow(2, 0, 2 * h).unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0), gates.narrow(2, 2 * h, h).unbind(0));
         var (stateSteps, resetSteps) = (states.unbind(0), reset.unbind(0));
+        var fused = FusedPasses.Serve(gates, states, reset);
+        float* pGates = fused ? FusedPasses.Data(gates) : null, pStates = fused ? FusedPasses.Data(states) : null, pReset = fused ? FusedPasses.Data(reset) : null;
+        long batch = initial.size(0), rows = batch * h;
         for (var t = 0; t < steps; t++)
         {
             zr[t].addmm_(stateSteps[t], gateWeights).sigmoid_();
-            resetSteps[t].copy_(stateSteps[t]).mul_(r[t]);
+            if (fused) FusedPasses.ResetState(pGates + t * 3 * rows, pStates + t * rows, pReset + t * rows, batch, h);
+            else resetSteps[t].copy_(stateSteps[t]).mul_(r[t]);
             candidate[t].addmm_(resetSteps[t], candidateWeight).tanh_();
-            stateSteps[t + 1].copy_(candidate[t]).lerp_(stateSteps[t], z[t]);
+            if (fused) FusedPasses.GruUpdate(pGates + t * 3 * rows, 0, pStates + t * rows, pStates + (t + 1) * rows, batch, h);
+            else stateSteps[t + 1].copy_(candidate[t]).lerp_(stateSteps[t], z[t]);
         }
         ctx.save_for_backward(new List<Tensor> { gates, reset, states.detach(), gateWeights.detach(), candidateWeight.detach() });
         return new List<Tensor> { states.narrow(0, 1, steps), states[steps].clone() };
@@ -49,13 +55,54 @@ internal sealed class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGr
         var (gates, reset, states, gateWeights, candidateWeight) = (saved[0], saved[1], saved[2], saved[3], saved[4]);
         long steps = gates.size(0), h = states.size(2);
         var (gateWeightsT, candidateWeightT) = (gateWeights.t().contiguous(), candidateWeight.t().contiguous());
-        var (z, r, candidate) = (gates.narrow(2, 0, h), gates.narrow(2, h, h), gates.narrow(2, 2 * h, h));
-        var previous = states.narrow(0, 0, steps);
-
-        // Each slot first holds a factor that depends on the forward values only (built in place for all
-        // steps; x.addcmul_(x, y, −1) is x(1 − y)), then, scaled in the loop, that pre-activation's gradient:
-        // dH_t -> candidate's (1 − H~²)(1 − Z), dH_t -> Z's (H − H~) Z(1 − Z), d(R ⊙ H) -> R's H R(1 − R).
         var preActivation = BufferPool.Shared.EmptyLike(gates);
+        var dh = SequenceBuffers.StepGradients(grad_outputs[0], grad_outputs[1]);
+        var initialGradient = empty_like(dh[0]);
+        var dReset = empty_like(dh[0]);
+        var fused = FusedPasses.Serve(gates, states, preActivation, dh, initialGradient, dReset);
+        float* pGates = fused ? FusedPasses.Data(gates) : null, pPre = fused ? FusedPasses.Data(preActivation) : null, pDh = fused ? FusedPasses.Data(dh) : null;
+        float* pReset = fused ? FusedPasses.Data(dReset) : null, pInitial = fused ? FusedPasses.Data(initialGradient) : null;
+        long batch = gates.size(1), rows = batch * h;
+        if (fused) FusedPasses.ResetBeforeGruCoefficients(pGates, FusedPasses.Data(states), pPre, steps * batch, h);
+        else Coefficients(gates, states.narrow(0, 0, steps), preActivation);
+
+        var (dhSteps, zSteps, rSteps) = (dh.unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0));
+        Tensor[] Slots(long offset, long width) => preActivation.narrow(2, offset, width).unbind(0);
+        var (dZr, dZ, dR, dCandidate) = (Slots(0, 2 * h), Slots(0, h), Slots(h, h), Slots(2 * h, h));
+        for (var t = steps - 1; t >= 0; t--)
+        {
+            var into = t > 0 ? dhSteps[t - 1] : initialGradient;
+            if (fused) FusedPasses.ResetBeforeGruScale(pDh + t * rows, pPre + t * 3 * rows, batch, h);
+            else
+            {
+                dCandidate[t].mul_(dhSteps[t]);
+                dZ[t].mul_(dhSteps[t]);
+            }
+            dReset.addmm_(dCandidate[t], candidateWeightT, beta: 0);
+            if (fused) FusedPasses.ResetBeforeGruBack(pDh + t * rows, pReset, pGates + t * 3 * rows, pPre + t * 3 * rows, t > 0 ? pDh + (t - 1) * rows : pInitial, t > 0, batch, h);
+            else
+            {
+                dR[t].mul_(dReset);
+                if (t > 0) into.addcmul_(dhSteps[t], zSteps[t], 1); else into.copy_(dhSteps[t]).mul_(zSteps[t]);
+                into.addcmul_(dReset, rSteps[t], 1);
+            }
+            into.addmm_(dZr[t], gateWeightsT);
+        }
+        var flat = preActivation.view(-1, 3 * h);
+        var gateGradient = SequenceBuffers.Previous(states).t().mm(flat.narrow(1, 0, 2 * h));
+        var candidateGradient = reset.view(-1, h).t().mm(flat.narrow(1, 2 * h, h));
+        return new List<Tensor> { preActivation, initialGradient, gateGradient, candidateGradient };
+    }
+
+    /// <summary>
+    /// Each slot's factor of the forward values for all steps (x.addcmul_(x, y, −1) is x(1 − y)), scaled
+    /// in the time loop into that pre-activation's gradient: dH_t -> candidate's (1 − H~²)(1 − Z),
+    /// dH_t -> Z's (H − H~) Z(1 − Z), d(R ⊙ H) -> R's H R(1 − R).
+    /// </summary>
+    private static void Coefficients(Tensor gates, Tensor previous, Tensor preActivation)
+    {
+        var h = previous.size(2);
+        var (z, r, candidate) = (gates.narrow(2, 0, h), gates.narrow(2, h, h), gates.narrow(2, 2 * h, h));
         var (toZ, toR, toCandidate) = (preActivation.narrow(2, 0, h), preActivation.narrow(2, h, h), preActivation.narrow(2, 2 * h, h));
         toCandidate.copy_(candidate).mul_(candidate).neg_().add_(1);
         toCandidate.addcmul_(toCandidate, z, -1);
@@ -63,22 +110,5 @@ internal sealed class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGr
         toZ.addcmul_(toZ, z, -1);
         toR.copy_(previous).mul_(r);
         toR.addcmul_(toR, r, -1);
-
-        var dh = SequenceBuffers.StepGradients(grad_outputs[0], grad_outputs[1]);
-        var (dhSteps, zSteps, rSteps) = (dh.unbind(0), z.unbind(0), r.unbind(0));
-        var (dZr, dZ, dR, dCandidate) = (preActivation.narrow(2, 0, 2 * h).unbind(0), toZ.unbind(0), toR.unbind(0), toCandidate.unbind(0));
-        var initialGradient = empty_like(dhSteps[0]);
-        for (var t = steps - 1; t >= 0; t--)
-        {
-            var dReset = dCandidate[t].mul_(dhSteps[t]).mm(candidateWeightT);
-            dR[t].mul_(dReset);
-            dZ[t].mul_(dhSteps[t]);
-            var into = t > 0 ? dhSteps[t - 1].addcmul_(dhSteps[t], zSteps[t], 1) : initialGradient.copy_(dhSteps[t]).mul_(zSteps[t]);
-            into.addcmul_(dReset, rSteps[t], 1).addmm_(dZr[t], gateWeightsT);
-        }
-        var flat = preActivation.view(-1, 3 * h);
-        var gateGradient = SequenceBuffers.Previous(states).t().mm(flat.narrow(1, 0, 2 * h));
-        var candidateGradient = reset.view(-1, h).t().mm(flat.narrow(1, 2 * h, h));
-        return new List<Tensor> { preActivation, initialGradient, gateGradient, candidateGradient };
     }
 }
