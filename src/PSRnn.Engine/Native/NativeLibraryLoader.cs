@@ -12,6 +12,7 @@ public static class NativeLibraryLoader
 {
     private static readonly object Gate = new();
     private static IntPtr libTorchSharp;
+    private static IntPtr libTorchCpu;
 
     /// <summary>Libraries in dependency order; a missing optional one is skipped.</summary>
     private static readonly (string Linux, string Windows, bool Required)[] LoadOrder =
@@ -32,6 +33,10 @@ public static class NativeLibraryLoader
     /// <summary>The address of one of LibTorchSharp's exports, or zero before <see cref="Load"/> or where it lacks it.</summary>
     internal static IntPtr LibTorchSharpExport(string name) =>
         IsLoaded && NativeLibrary.TryGetExport(libTorchSharp, name, out var address) ? address : IntPtr.Zero;
+
+    /// <summary>An export of libtorch_cpu (its bundled oneMKL's, for one), or zero before <see cref="Load"/> or where it lacks it.</summary>
+    internal static IntPtr LibTorchCpuExport(string name) =>
+        libTorchCpu != IntPtr.Zero && NativeLibrary.TryGetExport(libTorchCpu, name, out var address) ? address : IntPtr.Zero;
 
     /// <summary>
     /// Loads the natives from <paramref name="directory"/> and points TorchSharp's P/Invokes at them.
@@ -55,7 +60,8 @@ public static class NativeLibraryLoader
                     if (required) throw new NativeLoadException(path, "the file is missing");
                     continue;
                 }
-                LoadOrThrow(path);
+                var loaded = LoadOrThrow(path);
+                if (linux == "libtorch_cpu.so") libTorchCpu = loaded;
             }
             var handle = LoadOrThrow(libTorchSharpPath ?? Path.Combine(directory, LibTorchSharpFileName));
             // Every DllImport("LibTorchSharp") and TorchSharp's own NativeLibrary.TryLoad go through this resolver.

@@ -15,10 +15,11 @@ namespace PSRnn.Engine.Models;
 /// every step's gates. No transcendental here: sigmoid and tanh stay libtorch's (its AVX-512 ones).
 /// For contiguous float32 CPU buffers; elsewhere (float64, CUDA) the kernels make libtorch's calls, and
 /// the tests hold the two paths to each other. Rows are [width] blocks of h-wide slices; every pointer
-/// addresses a row's first element and moves by its row's width. The loops are compiled optimised from
-/// their first call (AggressiveOptimization): unoptimised code would not inline the vector loads.
+/// addresses a row's first element and moves by its row's width. Each loop runs its body, inlined, on
+/// whole vectors with a constant count (the masks fold away), then once on a row's remainder; the loops
+/// are compiled optimised from their first call (AggressiveOptimization), as unoptimised code inlines nothing.
 /// </summary>
-internal static unsafe class FusedPasses
+internal static unsafe partial class FusedPasses
 {
     // void* THSTensor_data(tensor): the address of the tensor's first element.
     private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr> dataOf =
@@ -59,34 +60,6 @@ internal static unsafe class FusedPasses
     }
 
     /// <summary>
-    /// A GRU step's state update H_t = n + z (H_{t−1} − n) for one step's [batch, 3h] gates (z at
-    /// <paramref name="zOffset"/>: libtorch's r, z, n or d2l's z, r, candidate; n or the candidate last).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void GruUpdate(float* gates, long zOffset, float* previous, float* next, long batch, long h)
-    {
-        for (long b = 0; b < batch; b++, gates += 3 * h, previous += h, next += h)
-            for (long j = 0; j < h; j += 8)
-            {
-                var count = h - j;
-                var (z, n) = (Load(gates + zOffset + j, count), Load(gates + 2 * h + j, count));
-                Store(n + z * (Load(previous + j, count) - n), next + j, count);
-            }
-    }
-
-    /// <summary>d2l's GRU step's reset state R ⊙ H_{t−1}, R the middle slice of the [batch, 3h] gates.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ResetState(float* gates, float* previous, float* reset, long batch, long h)
-    {
-        for (long b = 0; b < batch; b++, gates += 3 * h, previous += h, reset += h)
-            for (long j = 0; j < h; j += 8)
-            {
-                var count = h - j;
-                Store(Load(gates + h + j, count) * Load(previous + j, count), reset + j, count);
-            }
-    }
-
-    /// <summary>
     /// libtorch's GRU backward coefficients for all rows (steps × batch) at once: d(pre-activation)/dH_t,
     /// r's r(1 − r) G_n (1 − n²)(1 − z), z's (H_{t−1} − n) z(1 − z), n's (1 − n²)(1 − z); the same into
     /// <paramref name="side"/> with n's times r (the gradient of G). Rows are 3h wide (gates r, z, n;
@@ -96,20 +69,26 @@ internal static unsafe class FusedPasses
     public static void GruCoefficients(float* gates, float* sides, float* previous, float* preActivation, float* side, long rows, long h)
     {
         for (long row = 0; row < rows; row++, gates += 3 * h, sides += 3 * h, previous += h, preActivation += 3 * h, side += 3 * h)
-            for (long j = 0; j < h; j += 8)
-            {
-                var count = h - j;
-                var (r, z, n) = (Load(gates + j, count), Load(gates + h + j, count), Load(gates + 2 * h + j, count));
-                var toN = (One - n * n) * (One - z);
-                var toR = r * (One - r) * Load(sides + 2 * h + j, count) * toN;
-                var toZ = (Load(previous + j, count) - n) * z * (One - z);
-                Store(toR, preActivation + j, count);
-                Store(toZ, preActivation + h + j, count);
-                Store(toN, preActivation + 2 * h + j, count);
-                Store(toR, side + j, count);
-                Store(toZ, side + h + j, count);
-                Store(toN * r, side + 2 * h + j, count);
-            }
+        {
+            long j = 0;
+            for (; j <= h - 8; j += 8) GruCoefficientsLanes(gates + j, sides + j, previous + j, preActivation + j, side + j, h, 8);
+            if (j < h) GruCoefficientsLanes(gates + j, sides + j, previous + j, preActivation + j, side + j, h, h - j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GruCoefficientsLanes(float* gates, float* sides, float* previous, float* preActivation, float* side, long h, long count)
+    {
+        var (r, z, n) = (Load(gates, count), Load(gates + h, count), Load(gates + 2 * h, count));
+        var toN = (One - n * n) * (One - z);
+        var toR = r * (One - r) * Load(sides + 2 * h, count) * toN;
+        var toZ = (Load(previous, count) - n) * z * (One - z);
+        Store(toR, preActivation, count);
+        Store(toZ, preActivation + h, count);
+        Store(toN, preActivation + 2 * h, count);
+        Store(toR, side, count);
+        Store(toZ, side + h, count);
+        Store(toN * r, side + 2 * h, count);
     }
 
     /// <summary>
@@ -121,18 +100,24 @@ internal static unsafe class FusedPasses
     public static void GruStepBack(float* dh, float* gates, float* preActivation, float* side, float* into, bool accumulate, long batch, long h)
     {
         for (long b = 0; b < batch; b++, dh += h, gates += 3 * h, preActivation += 3 * h, side += 3 * h, into += h)
-            for (long j = 0; j < h; j += 8)
-            {
-                var count = h - j;
-                var gradient = Load(dh + j, count);
-                for (var slice = j; slice < 3 * h; slice += h)
-                {
-                    Store(Load(preActivation + slice, count) * gradient, preActivation + slice, count);
-                    Store(Load(side + slice, count) * gradient, side + slice, count);
-                }
-                var back = gradient * Load(gates + h + j, count);
-                Store(accumulate ? Load(into + j, count) + back : back, into + j, count);
-            }
+        {
+            long j = 0;
+            for (; j <= h - 8; j += 8) GruStepBackLanes(dh + j, gates + j, preActivation + j, side + j, into + j, accumulate, h, 8);
+            if (j < h) GruStepBackLanes(dh + j, gates + j, preActivation + j, side + j, into + j, accumulate, h, h - j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GruStepBackLanes(float* dh, float* gates, float* preActivation, float* side, float* into, bool accumulate, long h, long count)
+    {
+        var gradient = Load(dh, count);
+        for (var slice = 0L; slice < 3 * h; slice += h)
+        {
+            Store(Load(preActivation + slice, count) * gradient, preActivation + slice, count);
+            Store(Load(side + slice, count) * gradient, side + slice, count);
+        }
+        var back = gradient * Load(gates + h, count);
+        Store(accumulate ? Load(into, count) + back : back, into, count);
     }
 
     /// <summary>
@@ -143,14 +128,20 @@ internal static unsafe class FusedPasses
     public static void ResetBeforeGruCoefficients(float* gates, float* previous, float* preActivation, long rows, long h)
     {
         for (long row = 0; row < rows; row++, gates += 3 * h, previous += h, preActivation += 3 * h)
-            for (long j = 0; j < h; j += 8)
-            {
-                var count = h - j;
-                var (z, r, candidate, before) = (Load(gates + j, count), Load(gates + h + j, count), Load(gates + 2 * h + j, count), Load(previous + j, count));
-                Store((before - candidate) * z * (One - z), preActivation + j, count);
-                Store(before * r * (One - r), preActivation + h + j, count);
-                Store((One - candidate * candidate) * (One - z), preActivation + 2 * h + j, count);
-            }
+        {
+            long j = 0;
+            for (; j <= h - 8; j += 8) ResetBeforeGruCoefficientsLanes(gates + j, previous + j, preActivation + j, h, 8);
+            if (j < h) ResetBeforeGruCoefficientsLanes(gates + j, previous + j, preActivation + j, h, h - j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ResetBeforeGruCoefficientsLanes(float* gates, float* previous, float* preActivation, long h, long count)
+    {
+        var (z, r, candidate, before) = (Load(gates, count), Load(gates + h, count), Load(gates + 2 * h, count), Load(previous, count));
+        Store((before - candidate) * z * (One - z), preActivation, count);
+        Store(before * r * (One - r), preActivation + h, count);
+        Store((One - candidate * candidate) * (One - z), preActivation + 2 * h, count);
     }
 
     /// <summary>d2l's GRU backward, one step before its first GEMM: z's and the candidate's coefficients times dH_t.</summary>
@@ -158,13 +149,19 @@ internal static unsafe class FusedPasses
     public static void ResetBeforeGruScale(float* dh, float* preActivation, long batch, long h)
     {
         for (long b = 0; b < batch; b++, dh += h, preActivation += 3 * h)
-            for (long j = 0; j < h; j += 8)
-            {
-                var count = h - j;
-                var gradient = Load(dh + j, count);
-                Store(Load(preActivation + j, count) * gradient, preActivation + j, count);
-                Store(Load(preActivation + 2 * h + j, count) * gradient, preActivation + 2 * h + j, count);
-            }
+        {
+            long j = 0;
+            for (; j <= h - 8; j += 8) ResetBeforeGruScaleLanes(dh + j, preActivation + j, h, 8);
+            if (j < h) ResetBeforeGruScaleLanes(dh + j, preActivation + j, h, h - j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ResetBeforeGruScaleLanes(float* dh, float* preActivation, long h, long count)
+    {
+        var gradient = Load(dh, count);
+        Store(Load(preActivation, count) * gradient, preActivation, count);
+        Store(Load(preActivation + 2 * h, count) * gradient, preActivation + 2 * h, count);
     }
 
     /// <summary>
@@ -175,44 +172,24 @@ internal static unsafe class FusedPasses
     public static void ResetBeforeGruBack(float* dh, float* dReset, float* gates, float* preActivation, float* into, bool accumulate, long batch, long h)
     {
         for (long b = 0; b < batch; b++, dh += h, dReset += h, gates += 3 * h, preActivation += 3 * h, into += h)
-            for (long j = 0; j < h; j += 8)
-            {
-                var count = h - j;
-                var reset = Load(dReset + j, count);
-                Store(Load(preActivation + h + j, count) * reset, preActivation + h + j, count);
-                var back = Load(dh + j, count) * Load(gates + j, count) + reset * Load(gates + h + j, count);
-                Store(accumulate ? Load(into + j, count) + back : back, into + j, count);
-            }
+        {
+            long j = 0;
+            for (; j <= h - 8; j += 8) ResetBeforeGruBackLanes(dh + j, dReset + j, gates + j, preActivation + j, into + j, accumulate, h, 8);
+            if (j < h) ResetBeforeGruBackLanes(dh + j, dReset + j, gates + j, preActivation + j, into + j, accumulate, h, h - j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ResetBeforeGruBackLanes(float* dh, float* dReset, float* gates, float* preActivation, float* into, bool accumulate, long h, long count)
+    {
+        var reset = Load(dReset, count);
+        Store(Load(preActivation + h, count) * reset, preActivation + h, count);
+        var back = Load(dh, count) * Load(gates, count) + reset * Load(gates + h, count);
+        Store(accumulate ? Load(into, count) + back : back, into, count);
     }
 
     /// <summary>Offsets of the LSTM's i, f, o and g blocks in a 4h-wide gate row.</summary>
     public readonly record struct LstmGates(long I, long F, long O, long G);
-
-    /// <summary>An LSTM step's cell C_t = F C_{t−1} + I G, written to <paramref name="cell"/> and to <paramref name="cellTanh"/> (tanh follows in place).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void LstmCell(float* gates, LstmGates at, float* previousCell, float* cell, float* cellTanh, long batch, long h)
-    {
-        for (long b = 0; b < batch; b++, gates += 4 * h, previousCell += h, cell += h, cellTanh += h)
-            for (long j = 0; j < h; j += 8)
-            {
-                var count = h - j;
-                var next = Load(gates + at.F + j, count) * Load(previousCell + j, count) + Load(gates + at.I + j, count) * Load(gates + at.G + j, count);
-                Store(next, cell + j, count);
-                Store(next, cellTanh + j, count);
-            }
-    }
-
-    /// <summary>An LSTM step's state H_t = O tanh(C_t).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void LstmState(float* gates, LstmGates at, float* cellTanh, float* state, long batch, long h)
-    {
-        for (long b = 0; b < batch; b++, gates += 4 * h, cellTanh += h, state += h)
-            for (long j = 0; j < h; j += 8)
-            {
-                var count = h - j;
-                Store(Load(gates + at.O + j, count) * Load(cellTanh + j, count), state + j, count);
-            }
-    }
 
     /// <summary>
     /// The LSTM's backward coefficients for all rows at once: I(1 − I) G, F(1 − F) C_{t−1}, O(1 − O) tanh C_t,
@@ -222,17 +199,23 @@ internal static unsafe class FusedPasses
     public static void LstmCoefficients(float* gates, LstmGates at, float* previousCell, float* cellTanh, float* preActivation, float* hiddenToCell, long rows, long h)
     {
         for (long row = 0; row < rows; row++, gates += 4 * h, previousCell += h, cellTanh += h, preActivation += 4 * h, hiddenToCell += h)
-            for (long j = 0; j < h; j += 8)
-            {
-                var count = h - j;
-                var (i, f, o, g) = (Load(gates + at.I + j, count), Load(gates + at.F + j, count), Load(gates + at.O + j, count), Load(gates + at.G + j, count));
-                var tanhC = Load(cellTanh + j, count);
-                Store(i * (One - i) * g, preActivation + at.I + j, count);
-                Store(f * (One - f) * Load(previousCell + j, count), preActivation + at.F + j, count);
-                Store(o * (One - o) * tanhC, preActivation + at.O + j, count);
-                Store((One - g * g) * i, preActivation + at.G + j, count);
-                Store(o * (One - tanhC * tanhC), hiddenToCell + j, count);
-            }
+        {
+            long j = 0;
+            for (; j <= h - 8; j += 8) LstmCoefficientsLanes(gates + j, at, previousCell + j, cellTanh + j, preActivation + j, hiddenToCell + j, 8);
+            if (j < h) LstmCoefficientsLanes(gates + j, at, previousCell + j, cellTanh + j, preActivation + j, hiddenToCell + j, h - j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LstmCoefficientsLanes(float* gates, LstmGates at, float* previousCell, float* cellTanh, float* preActivation, float* hiddenToCell, long count)
+    {
+        var (i, f, o, g) = (Load(gates + at.I, count), Load(gates + at.F, count), Load(gates + at.O, count), Load(gates + at.G, count));
+        var tanhC = Load(cellTanh, count);
+        Store(i * (One - i) * g, preActivation + at.I, count);
+        Store(f * (One - f) * Load(previousCell, count), preActivation + at.F, count);
+        Store(o * (One - o) * tanhC, preActivation + at.O, count);
+        Store((One - g * g) * i, preActivation + at.G, count);
+        Store(o * (One - tanhC * tanhC), hiddenToCell, count);
     }
 
     /// <summary>
@@ -242,19 +225,26 @@ internal static unsafe class FusedPasses
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LstmStepBack(float* dh, float* dc, float* nextGates, LstmGates at, float* hiddenToCell, float* preActivation, long batch, long h)
     {
-        for (long b = 0; b < batch; b++, dh += h, dc += h, nextGates += nextGates == null ? 0 : 4 * h, hiddenToCell += h, preActivation += 4 * h)
-            for (long j = 0; j < h; j += 8)
-            {
-                var count = h - j;
-                var gradient = Load(dh + j, count);
-                var carried = Load(dc + j, count);
-                if (nextGates != null) carried *= Load(nextGates + at.F + j, count);
-                carried += gradient * Load(hiddenToCell + j, count);
-                Store(carried, dc + j, count);
-                Store(Load(preActivation + at.I + j, count) * carried, preActivation + at.I + j, count);
-                Store(Load(preActivation + at.F + j, count) * carried, preActivation + at.F + j, count);
-                Store(Load(preActivation + at.G + j, count) * carried, preActivation + at.G + j, count);
-                Store(Load(preActivation + at.O + j, count) * gradient, preActivation + at.O + j, count);
-            }
+        var hasNext = nextGates != null;
+        for (long b = 0; b < batch; b++, dh += h, dc += h, nextGates += hasNext ? 4 * h : 0, hiddenToCell += h, preActivation += 4 * h)
+        {
+            long j = 0;
+            for (; j <= h - 8; j += 8) LstmStepBackLanes(dh + j, dc + j, nextGates + j, hasNext, at, hiddenToCell + j, preActivation + j, 8);
+            if (j < h) LstmStepBackLanes(dh + j, dc + j, nextGates + j, hasNext, at, hiddenToCell + j, preActivation + j, h - j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LstmStepBackLanes(float* dh, float* dc, float* nextGates, bool hasNext, LstmGates at, float* hiddenToCell, float* preActivation, long count)
+    {
+        var gradient = Load(dh, count);
+        var carried = Load(dc, count);
+        if (hasNext) carried *= Load(nextGates + at.F, count);
+        carried += gradient * Load(hiddenToCell, count);
+        Store(carried, dc, count);
+        Store(Load(preActivation + at.I, count) * carried, preActivation + at.I, count);
+        Store(Load(preActivation + at.F, count) * carried, preActivation + at.F, count);
+        Store(Load(preActivation + at.G, count) * carried, preActivation + at.G, count);
+        Store(Load(preActivation + at.O, count) * gradient, preActivation + at.O, count);
     }
 }

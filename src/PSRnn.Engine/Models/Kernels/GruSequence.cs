@@ -32,23 +32,30 @@ internal sealed unsafe class GruSequence : MultiTensorFunction<GruSequence>
         var right = SequenceBuffers.RightFactor(weight, outByIn);
         var gates = SequenceBuffers.OwnCopy(projected);
         var states = SequenceBuffers.States(initial, steps);
-        // G of every step, b_hh written for all steps at once: the step's GEMM adds to it, and G_n stays
-        // for the backward pass without a copy.
-        var sides = BufferPool.Shared.EmptyLike(gates).copy_(bias);
+        // G of every step (kept: the backward pass needs G_n). The whole-step loops add b_hh as they read G;
+        // libtorch's calls find it written for all steps at once, and the step's GEMM adds to it.
+        var whole = FusedPasses.ServeSteps(gates, states, bias);
+        var sides = whole ? BufferPool.Shared.EmptyLike(gates) : BufferPool.Shared.EmptyLike(gates).copy_(bias);
         var (sideRz, sideN) = (sides.narrow(2, 0, 2 * h).unbind(0), sides.narrow(2, 2 * h, h).unbind(0));
-        var (rz, r, n) = (gates.narrow(2, 0, 2 * h).unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, 2 * h, h).unbind(0));
-        var z = gates.narrow(2, h, h).unbind(0);
+        var (rz, r, z, n) = (gates.narrow(2, 0, 2 * h).unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0), gates.narrow(2, 2 * h, h).unbind(0));
         var (stateSteps, sideSteps) = (states.unbind(0), sides.unbind(0));
-        var fused = FusedPasses.Serve(gates, states);
-        float* pGates = fused ? FusedPasses.Data(gates) : null, pStates = fused ? FusedPasses.Data(states) : null;
         var batch = initial.size(0);
+        var work = whole ? empty(batch, 4 * h, gates.dtype, gates.device) : null;
+        float* pGates = whole ? FusedPasses.Data(gates) : null, pSides = whole ? FusedPasses.Data(sides) : null, pStates = whole ? FusedPasses.Data(states) : null;
+        float* pBias = whole ? FusedPasses.Data(bias) : null, pWork = whole ? FusedPasses.Data(work!) : null;
+        var (rows, gateRows) = (batch * h, batch * 3 * h);
         for (var t = 0; t < steps; t++)
         {
+            if (whole)
+            {
+                sideSteps[t].addmm_(stateSteps[t], right, beta: 0);
+                FusedPasses.GruStep(pGates + t * gateRows, pSides + t * gateRows, pBias, pStates + t * rows, pStates + (t + 1) * rows, pWork, batch, h);
+                continue;
+            }
             sideSteps[t].addmm_(stateSteps[t], right);
             rz[t].add_(sideRz[t]).sigmoid_();
             n[t].addcmul_(r[t], sideN[t], 1).tanh_();
-            if (fused) FusedPasses.GruUpdate(pGates + t * batch * 3 * h, h, pStates + t * batch * h, pStates + (t + 1) * batch * h, batch, h);
-            else stateSteps[t + 1].copy_(n[t]).lerp_(stateSteps[t], z[t]);
+            stateSteps[t + 1].copy_(n[t]).lerp_(stateSteps[t], z[t]);
         }
         ctx.save_for_backward(new List<Tensor> { gates, sides, states.detach(), weight.detach() });
         ctx.save_data("outByIn", outByIn);

@@ -43,20 +43,23 @@ internal sealed unsafe class LstmSequence : MultiTensorFunction<LstmSequence>
         var sigmoidBlocks = libTorchOrder ? new[] { Block(0, 2 * h), Block(3 * h, h) } : new[] { Block(0, 3 * h) };
         var (i, f, o, g) = (Block(at.I, h), Block(at.F, h), Block(at.O, h), Block(at.G, h));
         var (gateSteps, stateSteps, cellSteps, tanhSteps) = (gates.unbind(0), states.unbind(0), cells.unbind(0), cellTanh.unbind(0));
-        var fused = FusedPasses.Serve(gates, states, cells, cellTanh);
-        float* pGates = fused ? FusedPasses.Data(gates) : null, pStates = fused ? FusedPasses.Data(states) : null;
-        float* pCells = fused ? FusedPasses.Data(cells) : null, pTanh = fused ? FusedPasses.Data(cellTanh) : null;
+        var whole = FusedPasses.ServeSteps(gates, states, cells, cellTanh);
         var (batch, rows) = (hidden.size(0), hidden.size(0) * h);
+        var work = whole ? empty(batch, 4 * h, gates.dtype, gates.device) : null;
+        float* pGates = whole ? FusedPasses.Data(gates) : null, pStates = whole ? FusedPasses.Data(states) : null, pWork = whole ? FusedPasses.Data(work!) : null;
+        float* pCells = whole ? FusedPasses.Data(cells) : null, pTanh = whole ? FusedPasses.Data(cellTanh) : null;
         for (var t = 0; t < steps; t++)
         {
             gateSteps[t].addmm_(stateSteps[t], right);
+            if (whole)
+            {
+                FusedPasses.LstmStep(pGates + t * 4 * rows, at, pCells + t * rows, pCells + (t + 1) * rows, pTanh + t * rows, pStates + (t + 1) * rows, pWork, batch, h);
+                continue;
+            }
             foreach (var block in sigmoidBlocks) block[t].sigmoid_();
             g[t].tanh_();
-            if (fused) FusedPasses.LstmCell(pGates + t * 4 * rows, at, pCells + t * rows, pCells + (t + 1) * rows, pTanh + t * rows, batch, h);
-            else tanhSteps[t].copy_(cellSteps[t + 1].copy_(cellSteps[t]).mul_(f[t]).addcmul_(i[t], g[t], 1));
-            tanhSteps[t].tanh_();
-            if (fused) FusedPasses.LstmState(pGates + t * 4 * rows, at, pTanh + t * rows, pStates + (t + 1) * rows, batch, h);
-            else stateSteps[t + 1].copy_(tanhSteps[t]).mul_(o[t]);
+            tanhSteps[t].copy_(cellSteps[t + 1].copy_(cellSteps[t]).mul_(f[t]).addcmul_(i[t], g[t], 1)).tanh_();
+            stateSteps[t + 1].copy_(tanhSteps[t]).mul_(o[t]);
         }
         ctx.save_for_backward(new List<Tensor> { gates, cells, cellTanh, states.detach(), weight.detach() });
         ctx.save_data("outByIn", outByIn);

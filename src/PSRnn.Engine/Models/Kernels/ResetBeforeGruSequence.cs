@@ -33,17 +33,25 @@ internal sealed unsafe class ResetBeforeGruSequence : MultiTensorFunction<ResetB
         var reset = BufferPool.Shared.EmptyLike(states.narrow(0, 1, steps));
         var (zr, z, r, candidate) = (gates.narrow(2, 0, 2 * h).unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0), gates.narrow(2, 2 * h, h).unbind(0));
         var (stateSteps, resetSteps) = (states.unbind(0), reset.unbind(0));
-        var fused = FusedPasses.Serve(gates, states, reset);
-        float* pGates = fused ? FusedPasses.Data(gates) : null, pStates = fused ? FusedPasses.Data(states) : null, pReset = fused ? FusedPasses.Data(reset) : null;
+        var whole = FusedPasses.ServeSteps(gates, states, reset);
         long batch = initial.size(0), rows = batch * h;
+        var work = whole ? empty(batch, 2 * h, gates.dtype, gates.device) : null;
+        float* pGates = whole ? FusedPasses.Data(gates) : null, pStates = whole ? FusedPasses.Data(states) : null;
+        float* pReset = whole ? FusedPasses.Data(reset) : null, pWork = whole ? FusedPasses.Data(work!) : null;
         for (var t = 0; t < steps; t++)
         {
+            if (whole)
+            {
+                zr[t].addmm_(stateSteps[t], gateWeights);
+                FusedPasses.ResetBeforeGruGates(pGates + t * 3 * rows, pStates + t * rows, pReset + t * rows, pWork, batch, h);
+                candidate[t].addmm_(resetSteps[t], candidateWeight);
+                FusedPasses.ResetBeforeGruUpdate(pGates + t * 3 * rows, pStates + t * rows, pStates + (t + 1) * rows, batch, h);
+                continue;
+            }
             zr[t].addmm_(stateSteps[t], gateWeights).sigmoid_();
-            if (fused) FusedPasses.ResetState(pGates + t * 3 * rows, pStates + t * rows, pReset + t * rows, batch, h);
-            else resetSteps[t].copy_(stateSteps[t]).mul_(r[t]);
+            resetSteps[t].copy_(stateSteps[t]).mul_(r[t]);
             candidate[t].addmm_(resetSteps[t], candidateWeight).tanh_();
-            if (fused) FusedPasses.GruUpdate(pGates + t * 3 * rows, 0, pStates + t * rows, pStates + (t + 1) * rows, batch, h);
-            else stateSteps[t + 1].copy_(candidate[t]).lerp_(stateSteps[t], z[t]);
+            stateSteps[t + 1].copy_(candidate[t]).lerp_(stateSteps[t], z[t]);
         }
         ctx.save_for_backward(new List<Tensor> { gates, reset, states.detach(), gateWeights.detach(), candidateWeight.detach() });
         return new List<Tensor> { states.narrow(0, 1, steps), states[steps].clone() };
