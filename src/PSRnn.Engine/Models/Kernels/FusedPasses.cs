@@ -247,4 +247,20 @@ internal static unsafe partial class FusedPasses
         Store(Load(preActivation + at.G, count) * carried, preActivation + at.G, count);
         Store(Load(preActivation + at.O, count) * gradient, preActivation + at.O, count);
     }
+
+    /// <summary>One step of the tanh RNN's backward pass: dZ_t = dH_t (1 − H_t²) over its n contiguous values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TanhRnnStepBack(float* dh, float* state, long n)
+    {
+        long j = 0;
+        for (; j <= n - 8; j += 8) TanhRnnStepBackLanes(dh + j, state + j, 8);
+        if (j < n) TanhRnnStepBackLanes(dh + j, state + j, n - j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TanhRnnStepBackLanes(float* dh, float* state, long count)
+    {
+        var h = Load(state, count);
+        Store(Load(dh, count) * (One - h * h), dh, count);
+    }
 }
