@@ -7,7 +7,9 @@
     bench/reference_pytorch.py, each in its own process, and prints: tokens/s on both sides and
     their ratio, perplexity after the same epochs, peak RSS, and a roofline: the tokens/s that this
     machine's measured 32x512x512 float32 GEMM rate would allow at the configuration's FLOPs per
-    token (through libtorch's GEMM, and through the best GEMM here, the reference's OpenBLAS). Then an
+    token (through libtorch's GEMM, and through the best GEMM here, the reference's OpenBLAS). Every
+    PSRnn run measures that GEMM in its own process right after training, and the roofline takes the
+    median over all of them: one measurement moves by a fifth with the host's load. Then an
     RSS and live-tensor trace over a long run (flat means no leak) and PSRnn with 1 vs 2 threads.
     Figures are medians over epochs 2..N (the first pays for warm-up) and over rounds.
 .EXAMPLE
@@ -25,9 +27,11 @@ param(
     # PSRnn's threads: 0 leaves the module's default, as a user would. PyTorch runs with 1, its fastest here.
     [int] $Threads = 0,
     [int] $ReferenceThreads = 1,
+    # Configuration names; from bash, -Only 'Fused GRU 256','Scratch GRU 256' arrives as one string, so split on commas.
     [string[]] $Only
 )
 $ErrorActionPreference = 'Stop'
+$Only = $Only -split ',' | ForEach-Object Trim | Where-Object { $_ }
 . (Join-Path $PSScriptRoot 'Common.ps1')
 
 # Each PSRnn configuration against the reference of the same cell; scratch GRU and LSTM meet PyTorch's
@@ -40,6 +44,7 @@ $configs = @(
     @{ Name = 'Fused LSTM 256'; Implementation = 'Fused'; CellType = 'Lstm'; Hidden = 256; Reference = 'lstm' }
     @{ Name = 'Scratch LSTM 256'; Implementation = 'Scratch'; CellType = 'Lstm'; Hidden = 256; Reference = 'lstm' }
 ) | Where-Object { -not $Only -or $_.Name -in $Only }
+if ($Only -and -not $configs) { throw "-Only matched no configuration: $($Only -join ', ')." }
 
 # Debian's python3-torch calls whatever libblas.so.3 the alternatives system picks; without OpenBLAS
 # that is the netlib reference BLAS, 3-4x slower, which would flatter PSRnn. So: torch with OpenBLAS.
@@ -70,7 +75,12 @@ Import-Module '$ModulePath'
 `$model = `$text | New-RnnModel -CellType $($config.CellType) -Implementation $($config.Implementation) -HiddenSize $($config.Hidden) -Seed 0 -Threads `$threads
 `$epochs = @(`$text | Invoke-RnnTraining -Model `$model -Epochs $epochs -MaxTokens $MaxTokens -BatchSize 32 -NumSteps 35 -LearningRate 1 -GradientClip 1 -Sampling Sequential)
 `$rss = [long]((Get-Content /proc/self/status | Select-String '^VmHWM:\s+(\d+)').Matches[0].Groups[1].Value) * 1KB
-@{ Speeds = @(`$epochs | Select-Object -Skip 1 | ForEach-Object TokensPerSecond); Perplexity = `$epochs[-1].Perplexity; PeakRss = `$rss } | ConvertTo-Json -Compress
+`$a = [TorchSharp.torch]::randn([long[]](32, 512)); `$b = [TorchSharp.torch]::randn([long[]](512, 512))
+foreach (`$i in 1..200) { `$c = [TorchSharp.torch]::mm(`$a, `$b); `$c.Dispose() }
+`$n = 3000; `$clock = [Diagnostics.Stopwatch]::StartNew()
+foreach (`$i in 1..`$n) { `$c = [TorchSharp.torch]::mm(`$a, `$b); `$c.Dispose() }
+`$gemm = 2.0 * 32 * 512 * 512 * `$n / `$clock.Elapsed.TotalSeconds / 1e9
+@{ Speeds = @(`$epochs | Select-Object -Skip 1 | ForEach-Object TokensPerSecond); Perplexity = `$epochs[-1].Perplexity; PeakRss = `$rss; Gemm = `$gemm } | ConvertTo-Json -Compress
 "@
     $json | Select-Object -Last 1 | ConvertFrom-Json
 }
@@ -87,20 +97,6 @@ function Invoke-ReferenceRun($config, [int] $epochs) {
         Perplexity = [double]$rows[-1][1]
         PeakRss = [double]($summary -replace '.*peak_rss_mib=([\d.]+).*', '$1') * 1MB
     }
-}
-
-# GEMM rate of this machine, measured through TorchSharp in a child process (GFLOP/s).
-function Measure-Gemm {
-    $value = Invoke-Pwsh @"
-Import-Module '$ModulePath'
-[TorchSharp.torch]::set_num_threads($(if ($Threads -gt 0) { $Threads } else { '[PSRnn.Engine.Models.Devices]::DefaultThreads' }))
-`$a = [TorchSharp.torch]::randn([long[]](32, 512)); `$b = [TorchSharp.torch]::randn([long[]](512, 512))
-foreach (`$i in 1..200) { `$null = [TorchSharp.torch]::mm(`$a, `$b) }
-`$n = 4000; `$clock = [Diagnostics.Stopwatch]::StartNew()
-foreach (`$i in 1..`$n) { `$c = [TorchSharp.torch]::mm(`$a, `$b); `$c.Dispose() }
-2.0 * 32 * 512 * 512 * `$n / `$clock.Elapsed.TotalSeconds / 1e9
-"@
-    [double]($value | Select-Object -Last 1)
 }
 
 # The same GEMM through the reference's BLAS, with the kernel OpenBLAS chose (OPENBLAS_VERBOSE=2 prints
@@ -131,7 +127,6 @@ function Get-FlopsPerToken($config, [int] $vocabulary = 28) {
 
 if (-not (Test-Path -LiteralPath $DataPath)) { throw "The benchmark needs The Time Machine at $DataPath (-DataPath)." }
 Assert-Reference
-$gemm = Measure-Gemm
 $cpu = Get-CpuName
 $family = (Get-Content /proc/cpuinfo | Select-String '^cpu family\s*:\s*(\d+)' | Select-Object -First 1).Matches[0].Groups[1].Value
 Write-Host ("CPU: {0} (family {1}), {2} logical processors; PSRnn threads: {3}; reference threads: {4}" -f $cpu, $family,
@@ -139,21 +134,30 @@ Write-Host ("CPU: {0} (family {1}), {2} logical processors; PSRnn threads: {3}; 
 $shim = Invoke-Pwsh "Import-Module '$ModulePath'; `$null = New-RnnModel -Vocabulary a -HiddenSize 2; [PSRnn.Engine.Native.MklVendorGate]::Description"
 Write-Host ($shim | Select-Object -Last 1)
 $reference = Measure-ReferenceGemm
-$referenceGemm = $reference.Rate
-Write-Host ("32x512x512 float32 GEMM: {0:N1} GFLOP/s through PSRnn's libtorch (its bundled oneMKL), {1:N1} GFLOP/s through the reference's OpenBLAS (kernel {2}, max relative error {3:E1} against float64)" -f
-    $gemm, $referenceGemm, $reference.Core, $reference.Error)
 
-$rows = foreach ($config in $configs) {
+$runs = foreach ($config in $configs) {
     $ours = [System.Collections.Generic.List[object]]::new(); $theirs = [System.Collections.Generic.List[object]]::new()
     for ($round = 1; $round -le $Rounds; $round++) {
         Write-Host "$($config.Name): round $round of $Rounds (PSRnn, then PyTorch)"
         $ours.Add((Invoke-PSRnnRun $config $Epochs $Threads))
         $theirs.Add((Invoke-ReferenceRun $config $Epochs))
     }
+    [pscustomobject]@{ Config = $config; Ours = $ours; Theirs = $theirs }
+}
+# The reference's GEMM at the start and the end, its better one: the best-GEMM roofline must not flatter PSRnn.
+$last = Measure-ReferenceGemm
+if ($last.Rate -gt $reference.Rate) { $reference = $last }
+$gemmRates = @($runs | ForEach-Object { $_.Ours } | ForEach-Object { [double]$_.Gemm })
+$gemm = Get-Median $gemmRates
+Write-Host ("32x512x512 float32 GEMM: {0:N1} GFLOP/s through PSRnn's libtorch (its bundled oneMKL; median of {1} runs, {2:N1}-{3:N1}), {4:N1} GFLOP/s through the reference's OpenBLAS (kernel {5}, max relative error {6:E1} against float64)" -f
+    $gemm, $gemmRates.Count, ($gemmRates | Measure-Object -Minimum).Minimum, ($gemmRates | Measure-Object -Maximum).Maximum, $reference.Rate, $reference.Core, $reference.Error)
+
+$rows = foreach ($run in $runs) {
+    $config, $ours, $theirs = $run.Config, $run.Ours, $run.Theirs
     $oursSpeed = Get-Median ($ours | ForEach-Object { $_.Speeds })
     $theirSpeed = Get-Median ($theirs | ForEach-Object { $_.Speeds })
     $roofline = $gemm * 1e9 / (Get-FlopsPerToken $config)
-    $bestRoofline = [math]::Max($gemm, $referenceGemm) * 1e9 / (Get-FlopsPerToken $config)
+    $bestRoofline = [math]::Max($gemm, $reference.Rate) * 1e9 / (Get-FlopsPerToken $config)
     [pscustomobject]@{
         Configuration = $config.Name
         'PSRnn tok/s' = [long]$oursSpeed
