@@ -9,10 +9,11 @@ using static TorchSharp.torch;
 namespace PSRnn.Engine.Models;
 
 /// <summary>
-/// The sequence kernels' multiply-add work between GEMMs as one loop over the buffers' memory instead
-/// of one libtorch call per operation: at [32, 256] a call costs a few microseconds of dispatch and
-/// iterator set-up for as little arithmetic, and the backward pass's coefficients took 15 passes over
-/// every step's gates. No transcendental here: sigmoid and tanh stay libtorch's (its AVX-512 ones).
+/// The sequence kernels' elementwise work between GEMMs as loops over the buffers' memory instead of one
+/// libtorch call per operation: at [32, 256] a call costs a few microseconds of dispatch and iterator
+/// set-up for as little arithmetic, and the backward pass's coefficients took 15 passes over every step's
+/// gates. This file has the backward passes; the forward steps, whose sigmoid and tanh go to oneMKL's
+/// vector math, are in FusedPasses.Activations.cs.
 /// For contiguous float32 CPU buffers; elsewhere (float64, CUDA) the kernels make libtorch's calls, and
 /// the tests hold the two paths to each other. Rows are [width] blocks of h-wide slices; every pointer
 /// addresses a row's first element and moves by its row's width. Each loop runs its body, inlined, on

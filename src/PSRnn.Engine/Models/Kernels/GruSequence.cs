@@ -12,7 +12,8 @@ namespace PSRnn.Engine.Models;
 /// in place. Backward: every pre-activation gradient is dH_t times a coefficient that depends on the
 /// forward values only, so those coefficients are computed for all steps at once and the time loop
 /// does one pass and one GEMM per step; the weight and bias gradients are one GEMM and one sum over
-/// all steps. Float32 CPU buffers take the multiply-add work in <see cref="FusedPasses"/>' loops.
+/// all steps. Float32 CPU buffers take the elementwise work between GEMMs in <see cref="FusedPasses"/>'
+/// loops, sigmoid and tanh through oneMKL's vector math.
 /// Few large temporaries: fresh large buffers cost page faults that rival the GEMMs at these sizes.
 /// </summary>
 internal sealed unsafe class GruSequence : MultiTensorFunction<GruSequence>

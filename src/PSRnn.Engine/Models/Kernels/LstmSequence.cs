@@ -10,8 +10,8 @@ namespace PSRnn.Engine.Models;
 /// included). Gates stack i, f, o, g as d2l's W_h* do, or i, f, g, o as libtorch's weight_hh does.
 /// Backward: each pre-activation gradient is dH_t or dC_t times a coefficient of the forward values,
 /// computed for all steps at once; per step only dC_t, the four gate gradients and dH_{t−1} += dA_t Rᵀ;
-/// the weight gradient is one GEMM over all steps. Float32 CPU buffers take the multiply-add work in
-/// <see cref="FusedPasses"/>' loops (sigmoid and tanh stay libtorch's).
+/// the weight gradient is one GEMM over all steps. Float32 CPU buffers take the elementwise work between
+/// GEMMs in <see cref="FusedPasses"/>' loops, sigmoid and tanh through oneMKL's vector math.
 /// </summary>
 internal sealed unsafe class LstmSequence : MultiTensorFunction<LstmSequence>
 {

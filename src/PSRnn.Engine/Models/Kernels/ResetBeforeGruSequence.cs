@@ -10,8 +10,8 @@ namespace PSRnn.Engine.Models;
 /// projections of every step and W_zr = [W_hz W_hr] (d2l's (in, out) layout: right factors as they
 /// stand). Forward with preallocated buffers and in-place activations; backward through time per
 /// step, then each weight gradient as one GEMM over all steps: dW_zr from the previous states,
-/// dW_hh from the reset states R ⊙ H kept by the forward pass. Float32 CPU buffers take the
-/// multiply-add work in <see cref="FusedPasses"/>' loops.
+/// dW_hh from the reset states R ⊙ H kept by the forward pass. Float32 CPU buffers take the elementwise
+/// work between GEMMs in <see cref="FusedPasses"/>' loops, sigmoid and tanh through oneMKL's vector math.
 /// </summary>
 internal sealed unsafe class ResetBeforeGruSequence : MultiTensorFunction<ResetBeforeGruSequence>
 {
