@@ -37,26 +37,31 @@ internal sealed unsafe class GruSequence : MultiTensorFunction<GruSequence>
         // libtorch's calls find it written for all steps at once, and the step's GEMM adds to it.
         var whole = FusedPasses.ServeSteps(gates, states, bias);
         var sides = whole ? BufferPool.Shared.EmptyLike(gates) : BufferPool.Shared.EmptyLike(gates).copy_(bias);
-        var (sideRz, sideN) = (sides.narrow(2, 0, 2 * h).unbind(0), sides.narrow(2, 2 * h, h).unbind(0));
-        var (rz, r, z, n) = (gates.narrow(2, 0, 2 * h).unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0), gates.narrow(2, 2 * h, h).unbind(0));
         var (stateSteps, sideSteps) = (states.unbind(0), sides.unbind(0));
-        var batch = initial.size(0);
-        var work = whole ? empty(batch, 4 * h, gates.dtype, gates.device) : null;
-        float* pGates = whole ? FusedPasses.Data(gates) : null, pSides = whole ? FusedPasses.Data(sides) : null, pStates = whole ? FusedPasses.Data(states) : null;
-        float* pBias = whole ? FusedPasses.Data(bias) : null, pWork = whole ? FusedPasses.Data(work!) : null;
-        var (rows, gateRows) = (batch * h, batch * 3 * h);
-        for (var t = 0; t < steps; t++)
+        if (whole)
         {
-            if (whole)
+            var batch = initial.size(0);
+            using var work = empty(batch, 4 * h, gates.dtype, gates.device);
+            float* pGates = FusedPasses.Data(gates), pSides = FusedPasses.Data(sides), pStates = FusedPasses.Data(states);
+            float* pBias = FusedPasses.Data(bias), pWork = FusedPasses.Data(work);
+            var (rows, gateRows) = (batch * h, batch * 3 * h);
+            for (var t = 0; t < steps; t++)
             {
                 sideSteps[t].addmm_(stateSteps[t], right, beta: 0);
                 FusedPasses.GruStep(pGates + t * gateRows, pSides + t * gateRows, pBias, pStates + t * rows, pStates + (t + 1) * rows, pWork, batch, h);
-                continue;
             }
-            sideSteps[t].addmm_(stateSteps[t], right);
-            rz[t].add_(sideRz[t]).sigmoid_();
-            n[t].addcmul_(r[t], sideN[t], 1).tanh_();
-            stateSteps[t + 1].copy_(n[t]).lerp_(stateSteps[t], z[t]);
+        }
+        else
+        {
+            var (sideRz, sideN) = (sides.narrow(2, 0, 2 * h).unbind(0), sides.narrow(2, 2 * h, h).unbind(0));
+            var (rz, r, z, n) = (gates.narrow(2, 0, 2 * h).unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0), gates.narrow(2, 2 * h, h).unbind(0));
+            for (var t = 0; t < steps; t++)
+            {
+                sideSteps[t].addmm_(stateSteps[t], right);
+                rz[t].add_(sideRz[t]).sigmoid_();
+                n[t].addcmul_(r[t], sideN[t], 1).tanh_();
+                stateSteps[t + 1].copy_(n[t]).lerp_(stateSteps[t], z[t]);
+            }
         }
         ctx.save_for_backward(new List<Tensor> { gates, sides, states.detach(), weight.detach() });
         ctx.save_data("outByIn", outByIn);
@@ -75,7 +80,8 @@ internal sealed unsafe class GruSequence : MultiTensorFunction<GruSequence>
         var dh = SequenceBuffers.StepGradients(grad_outputs[0], grad_outputs[1]);
         var initialGradient = empty_like(dh[0]);
         var fused = FusedPasses.Serve(gates, sides, states, preActivation, sideGradient, dh, initialGradient);
-        var (dhSteps, sideSteps, zSteps) = (dh.unbind(0), sideGradient.unbind(0), gates.narrow(2, h, h).unbind(0));
+        var (dhSteps, sideSteps) = (dh.unbind(0), sideGradient.unbind(0));
+        Tensor[] zSteps = fused ? [] : gates.narrow(2, h, h).unbind(0); // views for libtorch's calls only
         float* pDh = fused ? FusedPasses.Data(dh) : null, pGates = fused ? FusedPasses.Data(gates) : null, pInitial = fused ? FusedPasses.Data(initialGradient) : null;
         float* pPre = fused ? FusedPasses.Data(preActivation) : null, pSide = fused ? FusedPasses.Data(sideGradient) : null;
         if (fused) FusedPasses.GruCoefficients(pGates, FusedPasses.Data(sides), FusedPasses.Data(states), pPre, pSide, steps * batch, h);

@@ -38,28 +38,34 @@ internal sealed unsafe class LstmSequence : MultiTensorFunction<LstmSequence>
         var gates = SequenceBuffers.OwnCopy(projected);
         var (states, cells) = (SequenceBuffers.States(hidden, steps), SequenceBuffers.States(cell, steps));
         var cellTanh = BufferPool.Shared.EmptyLike(states.narrow(0, 1, steps));
-        Tensor[] Block(long offset, long width) => gates.narrow(2, offset, width).unbind(0);
-        // The sigmoid gates: one block (i, f, o) in d2l's order, two (i, f and o) in libtorch's.
-        var sigmoidBlocks = libTorchOrder ? new[] { Block(0, 2 * h), Block(3 * h, h) } : new[] { Block(0, 3 * h) };
-        var (i, f, o, g) = (Block(at.I, h), Block(at.F, h), Block(at.O, h), Block(at.G, h));
-        var (gateSteps, stateSteps, cellSteps, tanhSteps) = (gates.unbind(0), states.unbind(0), cells.unbind(0), cellTanh.unbind(0));
-        var whole = FusedPasses.ServeSteps(gates, states, cells, cellTanh);
-        var (batch, rows) = (hidden.size(0), hidden.size(0) * h);
-        var work = whole ? empty(batch, 4 * h, gates.dtype, gates.device) : null;
-        float* pGates = whole ? FusedPasses.Data(gates) : null, pStates = whole ? FusedPasses.Data(states) : null, pWork = whole ? FusedPasses.Data(work!) : null;
-        float* pCells = whole ? FusedPasses.Data(cells) : null, pTanh = whole ? FusedPasses.Data(cellTanh) : null;
-        for (var t = 0; t < steps; t++)
+        var (gateSteps, stateSteps) = (gates.unbind(0), states.unbind(0));
+        if (FusedPasses.ServeSteps(gates, states, cells, cellTanh))
         {
-            gateSteps[t].addmm_(stateSteps[t], right);
-            if (whole)
+            var (batch, rows) = (hidden.size(0), hidden.size(0) * h);
+            using var work = empty(batch, 4 * h, gates.dtype, gates.device);
+            float* pGates = FusedPasses.Data(gates), pStates = FusedPasses.Data(states), pWork = FusedPasses.Data(work);
+            float* pCells = FusedPasses.Data(cells), pTanh = FusedPasses.Data(cellTanh);
+            for (var t = 0; t < steps; t++)
             {
+                gateSteps[t].addmm_(stateSteps[t], right);
                 FusedPasses.LstmStep(pGates + t * 4 * rows, at, pCells + t * rows, pCells + (t + 1) * rows, pTanh + t * rows, pStates + (t + 1) * rows, pWork, batch, h);
-                continue;
             }
-            foreach (var block in sigmoidBlocks) block[t].sigmoid_();
-            g[t].tanh_();
-            tanhSteps[t].copy_(cellSteps[t + 1].copy_(cellSteps[t]).mul_(f[t]).addcmul_(i[t], g[t], 1)).tanh_();
-            stateSteps[t + 1].copy_(tanhSteps[t]).mul_(o[t]);
+        }
+        else
+        {
+            Tensor[] Block(long offset, long width) => gates.narrow(2, offset, width).unbind(0);
+            // The sigmoid gates: one block (i, f, o) in d2l's order, two (i, f and o) in libtorch's.
+            var sigmoidBlocks = libTorchOrder ? new[] { Block(0, 2 * h), Block(3 * h, h) } : new[] { Block(0, 3 * h) };
+            var (i, f, o, g) = (Block(at.I, h), Block(at.F, h), Block(at.O, h), Block(at.G, h));
+            var (cellSteps, tanhSteps) = (cells.unbind(0), cellTanh.unbind(0));
+            for (var t = 0; t < steps; t++)
+            {
+                gateSteps[t].addmm_(stateSteps[t], right);
+                foreach (var block in sigmoidBlocks) block[t].sigmoid_();
+                g[t].tanh_();
+                tanhSteps[t].copy_(cellSteps[t + 1].copy_(cellSteps[t]).mul_(f[t]).addcmul_(i[t], g[t], 1)).tanh_();
+                stateSteps[t + 1].copy_(tanhSteps[t]).mul_(o[t]);
+            }
         }
         ctx.save_for_backward(new List<Tensor> { gates, cells, cellTanh, states.detach(), weight.detach() });
         ctx.save_data("outByIn", outByIn);
@@ -87,9 +93,10 @@ internal sealed unsafe class LstmSequence : MultiTensorFunction<LstmSequence>
         if (fused) FusedPasses.LstmCoefficients(pGates, at, FusedPasses.Data(cells), FusedPasses.Data(cellTanh), pPre, pToCell, steps * batch, h);
         else Coefficients(gates, at, cells.narrow(0, 0, steps), cellTanh, preActivation, hiddenToCell);
 
-        var (dhSteps, fSteps, toCellSteps) = (dh.unbind(0), gates.narrow(2, at.F, h).unbind(0), hiddenToCell.unbind(0));
-        Tensor[] Slots(long offset) => preActivation.narrow(2, offset, h).unbind(0);
-        var (dI, dF, dO, dG, dSteps) = (Slots(at.I), Slots(at.F), Slots(at.O), Slots(at.G), preActivation.unbind(0));
+        var (dhSteps, fSteps, dSteps) = (dh.unbind(0), gates.narrow(2, at.F, h).unbind(0), preActivation.unbind(0));
+        // Views for libtorch's calls only.
+        Tensor[] Slots(long offset) => fused ? [] : preActivation.narrow(2, offset, h).unbind(0);
+        var (dI, dF, dO, dG, toCellSteps) = (Slots(at.I), Slots(at.F), Slots(at.O), Slots(at.G), fused ? [] : hiddenToCell.unbind(0));
         for (var t = steps - 1; t >= 0; t--)
         {
             if (fused) FusedPasses.LstmStepBack(pDh + t * rows, pDc, t < steps - 1 ? pGates + (t + 1) * 4 * rows : null, at, pToCell + t * rows, pPre + t * 4 * rows, batch, h);

@@ -31,27 +31,31 @@ internal sealed unsafe class ResetBeforeGruSequence : MultiTensorFunction<ResetB
         var gates = SequenceBuffers.OwnCopy(projected);
         var states = SequenceBuffers.States(initial, steps);
         var reset = BufferPool.Shared.EmptyLike(states.narrow(0, 1, steps));
-        var (zr, z, r, candidate) = (gates.narrow(2, 0, 2 * h).unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0), gates.narrow(2, 2 * h, h).unbind(0));
+        var (zr, candidate) = (gates.narrow(2, 0, 2 * h).unbind(0), gates.narrow(2, 2 * h, h).unbind(0));
         var (stateSteps, resetSteps) = (states.unbind(0), reset.unbind(0));
-        var whole = FusedPasses.ServeSteps(gates, states, reset);
-        long batch = initial.size(0), rows = batch * h;
-        var work = whole ? empty(batch, 2 * h, gates.dtype, gates.device) : null;
-        float* pGates = whole ? FusedPasses.Data(gates) : null, pStates = whole ? FusedPasses.Data(states) : null;
-        float* pReset = whole ? FusedPasses.Data(reset) : null, pWork = whole ? FusedPasses.Data(work!) : null;
-        for (var t = 0; t < steps; t++)
+        if (FusedPasses.ServeSteps(gates, states, reset))
         {
-            if (whole)
+            long batch = initial.size(0), rows = batch * h;
+            using var work = empty(batch, 2 * h, gates.dtype, gates.device);
+            float* pGates = FusedPasses.Data(gates), pStates = FusedPasses.Data(states), pReset = FusedPasses.Data(reset), pWork = FusedPasses.Data(work);
+            for (var t = 0; t < steps; t++)
             {
                 zr[t].addmm_(stateSteps[t], gateWeights);
                 FusedPasses.ResetBeforeGruGates(pGates + t * 3 * rows, pStates + t * rows, pReset + t * rows, pWork, batch, h);
                 candidate[t].addmm_(resetSteps[t], candidateWeight);
                 FusedPasses.ResetBeforeGruUpdate(pGates + t * 3 * rows, pStates + t * rows, pStates + (t + 1) * rows, batch, h);
-                continue;
             }
-            zr[t].addmm_(stateSteps[t], gateWeights).sigmoid_();
-            resetSteps[t].copy_(stateSteps[t]).mul_(r[t]);
-            candidate[t].addmm_(resetSteps[t], candidateWeight).tanh_();
-            stateSteps[t + 1].copy_(candidate[t]).lerp_(stateSteps[t], z[t]);
+        }
+        else
+        {
+            var (z, r) = (gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0));
+            for (var t = 0; t < steps; t++)
+            {
+                zr[t].addmm_(stateSteps[t], gateWeights).sigmoid_();
+                resetSteps[t].copy_(stateSteps[t]).mul_(r[t]);
+                candidate[t].addmm_(resetSteps[t], candidateWeight).tanh_();
+                stateSteps[t + 1].copy_(candidate[t]).lerp_(stateSteps[t], z[t]);
+            }
         }
         ctx.save_for_backward(new List<Tensor> { gates, reset, states.detach(), gateWeights.detach(), candidateWeight.detach() });
         return new List<Tensor> { states.narrow(0, 1, steps), states[steps].clone() };
@@ -74,9 +78,11 @@ internal sealed unsafe class ResetBeforeGruSequence : MultiTensorFunction<ResetB
         if (fused) FusedPasses.ResetBeforeGruCoefficients(pGates, FusedPasses.Data(states), pPre, steps * batch, h);
         else Coefficients(gates, states.narrow(0, 0, steps), preActivation);
 
-        var (dhSteps, zSteps, rSteps) = (dh.unbind(0), gates.narrow(2, 0, h).unbind(0), gates.narrow(2, h, h).unbind(0));
-        Tensor[] Slots(long offset, long width) => preActivation.narrow(2, offset, width).unbind(0);
-        var (dZr, dZ, dR, dCandidate) = (Slots(0, 2 * h), Slots(0, h), Slots(h, h), Slots(2 * h, h));
+        var dhSteps = dh.unbind(0);
+        Tensor[] Slots(Tensor of, long offset, long width) => of.narrow(2, offset, width).unbind(0);
+        var (dZr, dCandidate) = (Slots(preActivation, 0, 2 * h), Slots(preActivation, 2 * h, h));
+        // Views for libtorch's calls only.
+        var (zSteps, rSteps, dZ, dR) = fused ? ([], [], [], []) : (Slots(gates, 0, h), Slots(gates, h, h), Slots(preActivation, 0, h), Slots(preActivation, h, h));
         for (var t = steps - 1; t >= 0; t--)
         {
             var into = t > 0 ? dhSteps[t - 1] : initialGradient;
